@@ -15,7 +15,17 @@ One concept per module:
 
 from .gradcheck import check_layer, check_loss, check_model, numerical_gradient, rel_error
 from .layers import (
-    Dropout, Identity, Linear, NoGradientError, Param, ReLU, Sequential, Sigmoid, Step, Tanh, mlp,
+    Dropout,
+    Identity,
+    Linear,
+    NoGradientError,
+    Param,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Step,
+    Tanh,
+    mlp,
 )
 from .losses import binary_cross_entropy, log_softmax, mse, one_hot, softmax, softmax_cross_entropy
 from .optim import SGD, trajectory

@@ -200,11 +200,11 @@ def mnist1d(num_samples=5000, seed=42):
         raise ValueError(f"mnist1d: num_samples must be at least 10 (one per class), got {num_samples}")
     args = get_dataset_args()
     args.num_samples, args.seed = num_samples, int(seed)
-    np_state, py_state = np.random.get_state(), random.getstate()
+    np_state, py_state = np.random.get_state(), random.getstate()  # noqa: NPY002 (restored below)
     try:
         d = make_dataset(args)
     finally:
-        np.random.set_state(np_state)
+        np.random.set_state(np_state)  # noqa: NPY002 (undo make_dataset's global seeding)
         random.setstate(py_state)
     return (d["x"].astype(np.float64), d["x_test"].astype(np.float64),
             d["y"].astype(np.int64), d["y_test"].astype(np.int64))

@@ -98,7 +98,9 @@ class Linear(Layer):
                 raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
         initialiser = get_initialiser(init)
         if rng is None and initialiser is not get_initialiser("zeros"):
-            raise TypeError(f"Linear({in_features} -> {out_features}) needs rng=np.random.default_rng(seed) to draw its weights")
+            raise TypeError(
+                f"Linear({in_features} -> {out_features}) needs rng=np.random.default_rng(seed) to draw its weights"
+            )
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.W = Param(initialiser((self.out_features, self.in_features), rng, dtype=dtype), "W")
         self.b = Param(np.zeros(self.out_features, dtype=dtype), "b")

@@ -25,7 +25,7 @@ def _as_2d_pair(pred, y, who):
     if pred.ndim == 2 and pred.shape[1] == 1 and y.shape == (pred.shape[0],):
         y = y.reshape(-1, 1)  # a column of predictions against a vector of targets
     if pred.shape != y.shape:
-        raise ValueError(f"{who}: predictions have shape {pred.shape} but targets have shape {y.shape}; they must match")
+        raise ValueError(f"{who}: predictions have shape {pred.shape} but targets have shape {y.shape}; must match")
     if pred.ndim not in (1, 2) or pred.shape[0] == 0:
         raise ValueError(f"{who}: expected a non-empty batch of shape (N,) or (N, K), got {pred.shape}")
     return pred, y

@@ -143,7 +143,8 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size, rng, val=None, call
     if hasattr(model, "train"):
         model.train()
 
-    bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not show, delay=2.0 if progress is None else 0.0, leave=False)
+    delay = 2.0 if progress is None else 0.0
+    bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not show, delay=delay, leave=False)
     for epoch in bar:
         snapshot = [p.value.copy() for p in params]
         total, correct, seen, blew_up = 0.0, 0, 0, False
