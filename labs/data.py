@@ -215,8 +215,8 @@ def mnist1d(num_samples=5000, seed=42):
 def train_test_split(X, y, rng, test_fraction=0.2, stratify=False):
     """Random split into ``(X_train, X_test, y_train, y_test)``.
 
-    With ``stratify=True`` (integer labels) every class is split in the same
-    proportion, so both parts keep the class balance.
+    With ``stratify=True`` (integer labels or one-hot rows) every class is split
+    in the same proportion, so both parts keep the class balance.
     """
     check_rng(rng)
     X, y = np.asarray(X), np.asarray(y)
@@ -224,7 +224,8 @@ def train_test_split(X, y, rng, test_fraction=0.2, stratify=False):
         raise ValueError(f"train_test_split: X has {len(X)} rows but y has {len(y)}")
     if not 0 < test_fraction < 1:
         raise ValueError(f"train_test_split: test_fraction must be in (0, 1), got {test_fraction!r}")
-    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify else [np.arange(len(y))]
+    labels = np.argmax(y, axis=1) if (stratify and y.ndim == 2) else y  # one-hot rows -> labels
+    groups = [np.flatnonzero(labels == c) for c in np.unique(labels)] if stratify else [np.arange(len(y))]
     test = []
     for idx in groups:
         idx = rng.permutation(idx)

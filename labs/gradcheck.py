@@ -83,36 +83,43 @@ def _replay_randomness(layer):
     return rewind
 
 
+def _named_parameters(model):
+    """``[(name, Param)]``: ``"0.W"``-style names for a Sequential, else ``"W"``, ``"b"``."""
+    if hasattr(model, "named_parameters"):
+        return model.named_parameters()
+    return [(p.name or f"param{i}", p) for i, p in enumerate(model.parameters())]
+
+
 def check_layer(layer, x, rng, h=1e-6):
     """Gradient-check ``layer`` at input ``x`` with a random upstream gradient.
 
     Returns ``{"x": err, "W": err, ...}``: the relative error of ``dC/dx`` and of
-    every parameter's gradient. Layers that draw random numbers (dropout) are
-    replayed with the same stream at every evaluation.
+    every parameter's gradient (named ``"0.W"``, ``"0.b"``, ... in a Sequential).
+    Layers that draw random numbers (dropout) are replayed with the same stream
+    at every evaluation.
     """
     if not isinstance(layer, Layer) and not hasattr(layer, "backward"):
         raise TypeError(f"check_layer: {layer!r} is not a layer")
     x = np.array(x, dtype=np.asarray(x).dtype, copy=True)
     _require_float64(x, "the input x")
-    for p in layer.parameters():
-        _require_float64(p.value, f"parameter {p.name}")
+    named = _named_parameters(layer)
+    for name, p in named:
+        _require_float64(p.value, f"parameter {name}")
     rewind = _replay_randomness(layer)
 
     rewind()
     out = layer.forward(x)
     dout = rng.standard_normal(np.shape(out))
     dx = layer.backward(dout)
-    analytic = {"x": dx}
-    analytic.update({p.name or f"param{i}": p.grad.copy() for i, p in enumerate(layer.parameters())})
+    analytic = {name: p.grad.copy() for name, p in named}
 
     def f():
         rewind()
         return float(np.sum(layer.forward(x) * dout))
 
     errors = {"x": rel_error(dx, numerical_gradient(f, x, h))}
-    for i, p in enumerate(layer.parameters()):
-        key = p.name or f"param{i}"
-        errors[key] = rel_error(analytic[key], numerical_gradient(f, p.value, h))
+    for name, p in named:
+        errors[name] = rel_error(analytic[name], numerical_gradient(f, p.value, h))
     return errors
 
 
@@ -134,9 +141,7 @@ def check_model(model, loss, X, y, h=1e-6):
     """
     X = np.asarray(X)
     _require_float64(X, "X")
-    named = model.named_parameters() if hasattr(model, "named_parameters") else [
-        (p.name or f"param{i}", p) for i, p in enumerate(model.parameters())
-    ]
+    named = _named_parameters(model)
     for name, p in named:
         _require_float64(p.value, f"parameter {name}")
     rewind = _replay_randomness(model)

@@ -55,7 +55,7 @@ def binary_cross_entropy(logits, y):
     z, y = _as_2d_pair(logits, y, "binary_cross_entropy")
     if z.ndim == 2 and z.shape[1] != 1:
         raise ValueError(f"binary_cross_entropy: expected one logit per example, shape (N,) or (N, 1), got {z.shape}")
-    if np.any((y < 0) | (y > 1)):
+    if not np.all((y >= 0) & (y <= 1)):  # written this way so that NaN fails too
         raise ValueError("binary_cross_entropy: targets y must lie in [0, 1] (class labels 0 and 1)")
     n = z.shape[0]
     loss = np.sum(np.logaddexp(0.0, z) - y * z) / n

@@ -57,6 +57,7 @@ def minibatches(X, y, batch_size, rng):
     """
     batch_size = check_positive_int(batch_size, "batch_size")
     check_rng(rng)
+    X, y = np.asarray(X), np.asarray(y)
     n = len(X)
     if len(y) != n:
         raise ValueError(f"minibatches: X has {n} rows but y has {len(y)}")
@@ -81,7 +82,10 @@ def accuracy(logits, y):
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] > 1:  # one-hot rows
         y = np.argmax(y, axis=1)
-    return float(np.mean(predicted == y.reshape(-1)))
+    y = y.reshape(-1)
+    if y.shape != predicted.shape:
+        raise ValueError(f"accuracy: {predicted.shape[0]} predictions but {y.shape[0]} labels")
+    return float(np.mean(predicted == y))
 
 
 _CLASSIFICATION_LOSSES = (softmax_cross_entropy, binary_cross_entropy)

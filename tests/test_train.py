@@ -1,0 +1,198 @@
+"""The training loop: mini-batches, reproducibility, History, divergence, accuracy."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from labs import (
+    SGD,
+    DivergenceWarning,
+    Linear,
+    accuracy,
+    evaluate,
+    fit,
+    minibatches,
+    mlp,
+    mse,
+    one_hot,
+    softmax_cross_entropy,
+)
+from labs.data import line, spirals
+
+# --- minibatches -----------------------------------------------------------------
+
+
+def test_minibatches_cover_every_index_once_and_keep_the_last_partial_batch():
+    """N = 10, batch 4: batches of 4, 4 and 2 that together hold every example exactly once."""
+    X = np.arange(10).reshape(-1, 1) * 10
+    y = np.arange(10)
+    batches = list(minibatches(X, y, 4, np.random.default_rng(0)))
+    assert [len(yb) for _, yb in batches] == [4, 4, 2]
+    seen = np.concatenate([yb for _, yb in batches])
+    np.testing.assert_array_equal(np.sort(seen), np.arange(10))
+    for Xb, yb in batches:  # rows of X stay paired with their labels
+        np.testing.assert_array_equal(Xb[:, 0], yb * 10)
+
+
+@pytest.mark.parametrize("n, batch_size", [(10, 1), (10, 10), (10, 32), (7, 3)])
+def test_minibatches_sizes(n, batch_size):
+    """Every batch is full except possibly the last, which holds the N % batch_size left over."""
+    X, y = np.zeros((n, 2)), np.arange(n)
+    sizes = [len(yb) for _, yb in minibatches(X, y, batch_size, np.random.default_rng(0))]
+    full, rest = divmod(n, batch_size)
+    assert sizes == [batch_size] * full + ([rest] if rest else [])
+
+
+def test_minibatches_draw_a_fresh_permutation_each_epoch():
+    """Two epochs from the same generator visit the examples in different orders (not sorted either)."""
+    rng = np.random.default_rng(0)
+    X, y = np.zeros((10, 1)), np.arange(10)
+    epoch1 = np.concatenate([yb for _, yb in minibatches(X, y, 4, rng)])
+    epoch2 = np.concatenate([yb for _, yb in minibatches(X, y, 4, rng)])
+    assert not np.array_equal(epoch1, epoch2)
+    assert not np.array_equal(epoch1, np.arange(10))
+    np.testing.assert_array_equal(np.sort(epoch2), np.arange(10))
+
+
+# --- reproducibility -----------------------------------------------------------------
+
+def _spiral_fit(seed, epochs=5):
+    """A small dropout mlp on spirals with a validation set; everything random comes from `seed`."""
+    data_rng = np.random.default_rng(100)  # the same data for every seed
+    X, y = spirals(40, data_rng)
+    Xv, yv = spirals(10, data_rng)
+    rng = np.random.default_rng(seed)
+    model = mlp([2, 16, 3], rng=rng, dropout=0.2)
+    opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    history = fit(model, softmax_cross_entropy, opt, X, y, epochs=epochs, batch_size=16, rng=rng, val=(Xv, yv))
+    return model, history
+
+
+def test_same_seed_gives_identical_weights_and_history():
+    """Two fits from the same seed agree bitwise: weights, train/val loss and accuracy per epoch."""
+    (m1, h1), (m2, h2) = _spiral_fit(3), _spiral_fit(3)
+    for p, q in zip(m1.parameters(), m2.parameters()):
+        np.testing.assert_array_equal(p.value, q.value)
+    for field in ("train_loss", "train_acc", "val_loss", "val_acc"):
+        assert getattr(h1, field) == getattr(h2, field), field
+    assert len(h1.val_loss) == len(h1.val_acc) == h1.epochs == 5
+
+
+def test_different_seeds_give_different_fits():
+    """Another seed gives other initial weights, dropout masks and batch order, so another result."""
+    (m1, h1), (m2, h2) = _spiral_fit(3), _spiral_fit(4)
+    assert not np.array_equal(m1[0].W.value, m2[0].W.value)
+    assert h1.train_loss != h2.train_loss
+
+
+def test_history_records_one_entry_per_epoch():
+    """History has train loss/accuracy, val loss/accuracy and increasing times for each epoch."""
+    _, h = _spiral_fit(0, epochs=4)
+    assert h.epochs == 4
+    assert all(len(getattr(h, f)) == 4 for f in ("train_loss", "train_acc", "val_loss", "val_acc", "seconds"))
+    assert all(0 <= a <= 1 for a in h.train_acc + h.val_acc)
+    assert np.all(np.diff(h.seconds) >= 0)
+    assert not h.diverged and h.diverged_epoch is None
+
+
+def test_fit_lowers_the_loss():
+    """A few epochs of training lower the training loss on spirals."""
+    _, h = _spiral_fit(0, epochs=30)
+    assert h.train_loss[-1] < 0.8 * h.train_loss[0]
+
+
+def test_regression_history_has_no_accuracy():
+    """With mse there is no accuracy to record: train_acc and val_acc stay empty."""
+    rng = np.random.default_rng(0)
+    X, y = line(20, rng)
+    model = Linear(1, 1, rng=rng)
+    h = fit(model, mse, SGD(model.parameters(), lr=0.1), X, y, epochs=3, batch_size=5, rng=rng, val=(X, y))
+    assert h.train_acc == [] and h.val_acc == []
+    assert len(h.val_loss) == 3
+
+
+def test_callback_can_stop_training_early():
+    """callback(epoch, history, model) runs after each epoch; returning True stops the fit."""
+    rng = np.random.default_rng(0)
+    X, y = line(20, rng)
+    model = Linear(1, 1, rng=rng)
+    calls = []
+
+    def stop_after_three(epoch, history, m):
+        calls.append((epoch, history.epochs, m is model))
+        return epoch == 3
+
+    h = fit(model, mse, SGD(model.parameters(), lr=0.1), X, y, epochs=50, batch_size=5, rng=rng,
+            callback=stop_after_three)
+    assert h.epochs == 3
+    assert calls == [(1, 1, True), (2, 2, True), (3, 3, True)]
+
+
+# --- divergence -------------------------------------------------------------------------
+
+def test_divergent_learning_rate_stops_with_a_warning():
+    """lr = 5 on a line fit blows up: History says so, a DivergenceWarning names the epoch, weights stay finite.
+
+    No exception, no numpy overflow warnings: the only warning is the DivergenceWarning.
+    The weights are those at the start of the diverging epoch, i.e. after the last completed one.
+    """
+    X, y = line(64, np.random.default_rng(0))
+    model = Linear(1, 1, rng=np.random.default_rng(1))
+    end_of_epoch = []
+
+    def remember(epoch, history, m):
+        end_of_epoch.append([p.value.copy() for p in m.parameters()])
+
+    with pytest.warns(DivergenceWarning, match=r"diverged in epoch \d+.*smaller learning rate") as record:
+        h = fit(model, mse, SGD(model.parameters(), lr=5.0), X, y, epochs=500, batch_size=8,
+                rng=np.random.default_rng(2), callback=remember)
+
+    assert h.diverged is True
+    assert isinstance(h.diverged_epoch, int) and 1 < h.diverged_epoch < 500
+    assert h.epochs == h.diverged_epoch - 1  # the diverged epoch is not recorded
+    assert [w.category for w in record] == [DivergenceWarning]
+    message = str(record[0].message)
+    assert f"epoch {h.diverged_epoch}" in message and "lr=5" in message
+    assert all(np.all(np.isfinite(p.value)) for p in model.parameters())
+    for p, kept in zip(model.parameters(), end_of_epoch[-1]):
+        np.testing.assert_array_equal(p.value, kept)
+
+
+def test_a_stable_learning_rate_does_not_warn():
+    """The same fit with lr = 0.1 trains without any warning."""
+    X, y = line(64, np.random.default_rng(0))
+    model = Linear(1, 1, rng=np.random.default_rng(1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = fit(model, mse, SGD(model.parameters(), lr=0.1), X, y, epochs=20, batch_size=8,
+                rng=np.random.default_rng(2))
+    assert not h.diverged and h.epochs == 20
+
+
+# --- accuracy and evaluate -------------------------------------------------------------------
+
+def test_accuracy_with_integer_and_one_hot_labels():
+    """argmax of the logits against labels, given as integers or as one-hot rows."""
+    logits = np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0], [0.0, 0.0, 5.0], [4.0, 0.0, 0.0]])
+    y = np.array([0, 1, 0, 0])  # third example wrong
+    assert accuracy(logits, y) == 0.75
+    assert accuracy(logits, one_hot(y, 3)) == 0.75
+
+
+@pytest.mark.parametrize("shape", [(4,), (4, 1)])
+def test_accuracy_binary_logits(shape):
+    """For one logit per example the predicted class is 1 where the logit is positive."""
+    logits = np.array([2.0, -1.0, 0.5, -3.0]).reshape(shape)
+    assert accuracy(logits, np.array([1, 0, 0, 0])) == 0.75
+
+
+def test_evaluate_uses_eval_mode():
+    """evaluate runs the model without dropout: repeated calls agree and the model stays in train mode."""
+    rng = np.random.default_rng(0)
+    model = mlp([2, 30, 3], rng=rng, dropout=0.5)
+    X, y = rng.standard_normal((10, 2)), rng.integers(0, 3, size=10)
+    first, second = evaluate(model, softmax_cross_entropy, X, y), evaluate(model, softmax_cross_entropy, X, y)
+    assert first == second
+    assert first[0] == softmax_cross_entropy(model.eval().forward(X), y)[0]
+    assert evaluate(model, mse, X, one_hot(y, 3))[1] is None
