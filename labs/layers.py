@@ -101,6 +101,8 @@ class Linear(Layer):
             raise TypeError(
                 f"Linear({in_features} -> {out_features}) needs rng=np.random.default_rng(seed) to draw its weights"
             )
+        if initialiser is not get_initialiser("zeros"):
+            check_rng(rng, f"Linear({in_features} -> {out_features}): rng")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.W = Param(initialiser((self.out_features, self.in_features), rng, dtype=dtype), "W")
         self.b = Param(np.zeros(self.out_features, dtype=dtype), "b")
@@ -114,7 +116,9 @@ class Linear(Layer):
                 f"(a batch of rows with {self.in_features} features), got shape {x.shape}"
             )
         self.x = x
-        return x @ self.W.value.T + self.b.value
+        z = x @ self.W.value.T
+        z += self.b.value  # add the bias in place: no second (N, out) array
+        return z
 
     def backward(self, dout):
         x = self._stored("x")
@@ -223,6 +227,7 @@ class Dropout(Layer):
         self.mask = None
 
     def forward(self, x):
+        self.shape = np.shape(x)
         if not self.training or self.p == 0.0:
             self.mask = 1.0  # identity: backward passes dout through unchanged
             return x
@@ -231,7 +236,9 @@ class Dropout(Layer):
         return x * self.mask
 
     def backward(self, dout):
-        return dout * self._stored("mask")
+        mask = self._stored("mask")
+        self._check_dout(dout, self.shape, repr(self))
+        return dout * mask
 
     def __repr__(self):
         return f"Dropout(p={self.p})"
@@ -313,6 +320,8 @@ def mlp(sizes, activation="relu", init=None, rng=None, dtype=np.float64, dropout
     hidden activation.
     """
     sizes = list(sizes)
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"mlp: dropout is the probability of dropping a unit and must be in [0, 1), got {dropout!r}")
     if len(sizes) < 2:
         raise ValueError(f"mlp: sizes needs at least an input and an output width, got {sizes}")
     if isinstance(activation, str):
