@@ -13,6 +13,7 @@ One concept per module:
 * :mod:`labs.widgets`   ipywidgets explorers and their static twins (drawing only)
 """
 
+from . import data, init
 from .gradcheck import check_layer, check_loss, check_model, numerical_gradient, rel_error
 from .layers import (
     Dropout,
@@ -34,7 +35,7 @@ from .train import DivergenceWarning, History, accuracy, evaluate, fit, minibatc
 __version__ = "0.1.0"
 
 __all__ = [
-    "Param", "Linear", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "Dropout", "Sequential", "mlp",
+    "data", "init", "Param", "Linear", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "Dropout", "Sequential", "mlp",
     "NoGradientError", "mse", "binary_cross_entropy", "softmax", "log_softmax", "softmax_cross_entropy",
     "one_hot", "SGD", "trajectory", "fit", "minibatches", "History", "DivergenceWarning", "accuracy",
     "evaluate", "numerical_gradient", "rel_error", "check_layer", "check_loss", "check_model",
