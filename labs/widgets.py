@@ -230,8 +230,9 @@ def _draw_learning_rate(fig, quadratic, w0, lr, steps, lr_max, labels=("$w$", "$
         if high > low:
             ax_rate.text((low + high) / 2, 0.75, name, ha="center", va="center", fontsize="small")
     ax_rate.axvline(critical, color=COLORS["black"], linestyle="--", linewidth=1.5)
-    ax_rate.text(critical, 0.25, r" $2/\lambda_{\max}$", ha="left", va="center", fontsize="small")
-    ax_rate.plot([lr], [0.35], "v", color=COLORS["black"], markersize=12, clip_on=False)
+    marks = ax_rate.secondary_xaxis("top")
+    marks.set_xticks([critical / 2, critical], labels=[r"$1/\lambda_{\max}$", r"$2/\lambda_{\max}$"])
+    ax_rate.plot([lr], [0.3], "v", color=COLORS["black"], markersize=12, clip_on=False)
     ax_rate.set_xlim(0, lr_max)
     ax_rate.set_ylim(0, 1)
     ax_rate.set_yticks([])
