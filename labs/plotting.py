@@ -21,7 +21,8 @@ from .train import History
 __all__ = [
     "COLORS", "STYLE", "use_style", "loss_curves", "loss_surface", "decision_boundary",
     "function_fit", "network_diagram", "sum_of_kinks", "GRAPH_STATES", "computational_graph",
-    "phase_diagram",
+    "phase_diagram", "confidence_map", "reliability_diagram", "layer_stats",
+    "image_grid", "confusion_heatmap",
 ]
 
 # The Okabe-Ito palette, in the order of the style's colour cycle.
@@ -566,6 +567,7 @@ def phase_diagram(values, x, y, ax=None, diverged=None, marks=None, curves=None,
     stability limit). ``log``: a logarithmic colour scale. The colour bar is labelled ``cbar_label``.
     """
     from matplotlib.colors import ListedColormap, LogNorm
+    from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
     x, y = as_float_array(x, "x"), as_float_array(y, "y")
     values = as_float_array(values, "values")
@@ -587,7 +589,11 @@ def phase_diagram(values, x, y, ax=None, diverged=None, marks=None, curves=None,
         low, high = values[ok].min(), values[ok].max()
         norm = LogNorm(low, max(high, low * 1.01)) if log else None
         mesh = ax.pcolormesh(x, y, np.ma.masked_where(~ok, values), shading="nearest", cmap="viridis", norm=norm)
-        ax.figure.colorbar(mesh, ax=ax, label=cbar_label)
+        bar = ax.figure.colorbar(mesh, ax=ax, label=cbar_label)
+        if log:  # plain numbers at 1, 2, 3, 5 x 10^k instead of 3 x 10^1
+            bar.ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))
+            bar.ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+            bar.ax.yaxis.set_minor_formatter(NullFormatter())
     handles = []
     for mask, shade, name in ((~ok & ~diverged, "0.88", "not reached"), (diverged, "0.35", "diverged")):
         if mask.any():
@@ -610,4 +616,257 @@ def phase_diagram(values, x, y, ax=None, diverged=None, marks=None, curves=None,
     ax.grid(False)
     if handles:
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize="small")
+    return ax
+
+
+# --- class probabilities (chapter 6) ------------------------------------------------
+
+def _scatter_classes(ax, X, y, n_classes):
+    """The data on top of a map: one colour and one marker per class."""
+    for c in range(n_classes):
+        pts = X[y == c]
+        if len(pts):
+            ax.scatter(pts[:, 0], pts[:, 1], s=25, color=_CYCLE[c % len(_CYCLE)], marker=_MARKERS[c % len(_MARKERS)],
+                       edgecolors="white", linewidths=0.5, label=f"class {c}")
+
+
+def confidence_map(proba, X, y, ax=None, resolution=200, margin=0.5,
+                   levels=(0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999)):
+    """How sure a classifier is over the plane: its largest class probability, with the data on top.
+
+    ``proba``: maps points ``(M, 2)`` to class probabilities ``(M, K)``, rows in ``[0, 1]``
+    summing to one (for example ``softmax(model.predict(P))``). The shading is the
+    confidence ``max_k p_k`` in bands between ``1/K`` (white), the ``levels`` and 1
+    (darkest grey); the colour bar gives every band the same length, so the bands near 1
+    stay readable. Dark grey lines are the decision boundaries (where the most probable
+    class changes). ``X``: ``(N, 2)``; ``y``: integer labels ``(N,)``.
+    ``margin``: how far the picture reaches beyond the data.
+    """
+    from matplotlib.colors import BoundaryNorm
+
+    X = _check_points(X, "X", "(N, 2)")
+    y = _check_labels(y, len(X))
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
+        raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
+    if not margin >= 0:
+        raise ValueError(f"margin must be >= 0, got {margin!r}")
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    x1, x2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    P = np.asarray(proba(np.column_stack([x1.ravel(), x2.ravel()])), dtype=float)
+    if P.ndim != 2 or P.shape[0] != x1.size or P.shape[1] < 2:
+        raise ValueError(f"proba must map points (M, 2) to probabilities (M, K) with K >= 2; "
+                         f"for M = {x1.size} it returned shape {P.shape}")
+    if not (np.all(np.isfinite(P)) and P.min() >= 0 and P.max() <= 1 and np.allclose(P.sum(axis=1), 1, atol=1e-6)):
+        raise ValueError("proba must return rows of probabilities in [0, 1] that sum to one")
+    n_classes = max(P.shape[1], int(y.max()) + 1 if y.size else 0)
+    bounds = np.unique([1.0 / P.shape[1], *[v for v in levels if 1.0 / P.shape[1] < v < 1.0], 1.0])
+    conf = P.max(axis=1).reshape(x1.shape)
+    label = P.argmax(axis=1).reshape(x1.shape)
+
+    ax = _axes(ax)
+    greys = LinearSegmentedColormap.from_list("confidence", ["white", "0.45"])
+    shades = ax.contourf(x1, x2, np.clip(conf, bounds[0], bounds[-1]), levels=bounds, cmap=greys,
+                         norm=BoundaryNorm(bounds, greys.N))
+    bar = ax.figure.colorbar(shades, ax=ax, spacing="uniform", label=r"confidence, the largest $p_k$")
+    bar.set_ticks(bounds, labels=[f"{v:.3g}" for v in bounds])
+    if len(np.unique(label)) > 1:
+        for c in np.unique(label):
+            ax.contour(x1, x2, (label == c).astype(float), levels=[0.5], colors="0.15", linewidths=1.0)
+    _scatter_classes(ax, X, y, n_classes)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.grid(False)
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+def reliability_diagram(edges, confidence, accuracy, counts, ax=None, yerr=None, label=None, offset=0.0):
+    """Accuracy next to confidence, one bar per confidence bin: is the classifier as sure as it is right?
+
+    ``edges``: ``(B + 1,)`` increasing bin edges in ``[0, 1]``; the bins may have unequal
+    widths (the bars are spaced evenly and labelled with their ranges). ``confidence``,
+    ``accuracy``: ``(B,)``, the mean confidence and the fraction correct of the predictions
+    in each bin. ``counts``: ``(B,)``, predictions per bin, written at the foot of the bars;
+    an empty bin is not drawn. A black tick across each bar marks the bin's mean
+    confidence: a bar that ends below its tick is over-confident, above it under-confident.
+    ``yerr``: ``None`` or ``(B,)``, drawn as an error bar around the tick (cut at 0 and 1),
+    for example the spread the accuracy would have if the predictions were calibrated.
+    To compare two models call it twice on the same axes with a ``label`` each and
+    ``offset=-0.2`` and ``offset=0.2``.
+    """
+    edges = as_float_array(edges, "edges")
+    if edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0) or edges[0] < 0 or edges[-1] > 1:
+        raise ValueError(f"edges must be increasing values in [0, 1], at least two, got {edges.tolist()}")
+    n_bins = len(edges) - 1
+    arrays = {}
+    for name, values in (("confidence", confidence), ("accuracy", accuracy), ("counts", counts)):
+        values = as_float_array(values, name)
+        if values.shape != (n_bins,):
+            raise ValueError(f"{name} must have shape ({n_bins},), one value per bin, got {values.shape}")
+        arrays[name] = values
+    conf, acc, counts = arrays["confidence"], arrays["accuracy"], arrays["counts"]
+    if yerr is not None:
+        yerr = as_float_array(yerr, "yerr")
+        if yerr.shape != (n_bins,):
+            raise ValueError(f"yerr must have shape ({n_bins},), got {yerr.shape}")
+    full = counts > 0
+    x = np.arange(n_bins) + offset
+    width = 0.38 if offset else 0.75
+
+    ax = _axes(ax)
+    first = not ax.patches
+    ax.bar(x[full], acc[full], width=width, alpha=0.75, edgecolor="white",
+           label=label if label is not None else "accuracy in bin")
+    if yerr is not None and full.any():
+        c = conf[full]
+        spread = np.vstack([np.minimum(yerr[full], c), np.minimum(yerr[full], 1 - c)])
+        ax.errorbar(x[full], c, yerr=spread, fmt="none", ecolor="0.25", capsize=3, linewidth=1.0)
+    ticks = ax.hlines(conf[full], x[full] - width / 2, x[full] + width / 2, colors=COLORS["black"], linewidth=2.5)
+    if first:
+        ticks.set_label("mean confidence in bin")
+    for xi, n in zip(x[full], counts[full]):
+        ax.annotate(f"{int(n)}", (xi, 0.0), xytext=(0, 3), textcoords="offset points", ha="center",
+                    va="bottom", fontsize="x-small")
+    ax.set_xticks(np.arange(n_bins), [f"{a:.2f}-{b:.2f}" for a, b in zip(edges[:-1], edges[1:])])
+    ax.set_xlim(-0.6, n_bins - 0.4)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("confidence bin (the number at the foot of a bar: predictions in the bin)")
+    ax.set_ylabel("accuracy")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize="small")
+    return ax
+
+
+# --- per-layer statistics (chapter 7) ------------------------------------------------
+
+def layer_stats(values, ax=None, band=None, ylim=None, ylabel="standard deviation", xlabel="layer $l$"):
+    """One number per layer (for example the std of the activations a^l), on a log axis.
+
+    ``values``: a 1-D array ``(L,)`` or a dict ``{label: (L,) array}`` to compare runs;
+    entry ``l - 1`` belongs to layer ``l`` and is drawn at x = l. ``band``: ``None`` or
+    ``(low, high)``, shaded green: the range a healthy run stays in. ``ylim``: fixed
+    limits ``(low, high)``, for instance to keep the frames of an animation comparable.
+    Entries that are zero, negative or not finite have no place on a log axis and are left out.
+    """
+    if isinstance(values, dict):
+        if not values:
+            raise ValueError("values is an empty dict; give at least one run")
+        runs = {str(k): as_float_array(v, f"values[{k!r}]") for k, v in values.items()}
+    else:
+        runs = {None: as_float_array(values, "values")}
+    for name, v in runs.items():
+        if v.ndim != 1 or len(v) == 0:
+            raise ValueError(f"values{'' if name is None else f'[{name!r}]'} must be a 1-D array (L,), "
+                             f"one number per layer, got shape {v.shape}")
+    ax = _axes(ax)
+    if band is not None:
+        low, high = _check_limits(band, "band")
+        ax.axhspan(low, high, color=COLORS["green"], alpha=0.12, linewidth=0, label="band")
+    for i, (name, v) in enumerate(runs.items()):
+        shown = np.where(np.isfinite(v) & (v > 0), v, np.nan)
+        ax.plot(np.arange(1, len(v) + 1), shown, marker=_MARKERS[i % len(_MARKERS)], markersize=4,
+                color=_CYCLE[i % len(_CYCLE)], label=name)
+    ax.set_yscale("log")
+    if ylim is not None:
+        ax.set_ylim(*_check_limits(ylim, "ylim"))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if len(ax.get_legend_handles_labels()[1]) > 1:
+        ax.legend(fontsize="small")
+    return ax
+
+
+# --- images and confusion matrices (chapter 8) ----------------------------------------
+
+def image_grid(images, titles=None, image_shape=(8, 8), ncols=10, fig=None, cmap="gray_r", vmin=None, vmax=None,
+               title_colors=None):
+    """Small images side by side in a grid, with an optional title above each.
+
+    ``images``: ``(M, H * W)``, one flattened image per row (reshaped row-major to
+    ``image_shape = (H, W)``), or ``(M, H, W)``. ``titles``: ``None`` or ``M`` strings
+    (for example the labels); ``title_colors``: ``None`` or ``M`` colours for them (for
+    example vermillion for the mistakes). ``ncols``: images per row; the grid has
+    ``ceil(M / ncols)`` rows and unused cells stay blank. ``vmin``, ``vmax``: one grey scale
+    for every image (default: the smallest and largest pixel of all of them), so that
+    intensities compare across the grid; ``cmap="gray_r"`` draws ink dark on white.
+    ``fig``: the figure to draw in (a new one when ``None``).
+    Returns the ``(rows, ncols)`` array of Axes; ``axes.flat[i]`` shows image ``i``.
+    """
+    images = as_float_array(images, "images")
+    if images.ndim == 2:
+        h, w = (int(s) for s in image_shape)
+        if h * w != images.shape[1]:
+            raise ValueError(f"image_shape {tuple(image_shape)} holds {h * w} pixels, "
+                             f"but the images have {images.shape[1]} per row")
+        images = images.reshape(len(images), h, w)
+    if images.ndim != 3 or len(images) == 0:
+        raise ValueError(f"images must have shape (M, H * W) or (M, H, W) with M >= 1, got {images.shape}")
+    m = len(images)
+    for name, values in (("titles", titles), ("title_colors", title_colors)):
+        if values is not None and len(values) != m:
+            raise ValueError(f"{name} must hold one entry per image ({m}), got {len(values)}")
+    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
+        raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
+    ncols = min(int(ncols), m)
+    nrows = -(-m // ncols)
+    if fig is None:
+        fig = plt.figure(figsize=(1.1 * ncols, 1.25 * nrows), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(nrows, ncols, squeeze=False))
+    low = float(images.min()) if vmin is None else vmin
+    high = float(images.max()) if vmax is None else vmax
+    for i, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if i >= m:
+            continue
+        ax.imshow(images[i], cmap=cmap, vmin=low, vmax=high, interpolation="nearest")
+        if titles is not None:
+            colour = {"color": title_colors[i]} if title_colors is not None else {}
+            ax.set_title(str(titles[i]), fontsize="small", **colour)
+    return axes
+
+
+def confusion_heatmap(counts, ax=None, class_names=None, cmap="Blues"):
+    """A confusion matrix as a picture: row = true class, column = predicted class.
+
+    ``counts``: ``(K, K)`` non-negative integers; ``counts[i, j]`` is the number of
+    examples of class ``i`` predicted as class ``j``, so the diagonal holds the correct
+    answers. Every non-zero count is written in its cell (white on dark cells); zeros are
+    left blank, and non-zero cells off the diagonal (the mistakes) get a vermillion frame.
+    The shading grows with the square root of the count, so that a single mistake is still
+    visibly coloured next to a diagonal of dozens. ``class_names``: ``K`` labels
+    (default ``0, ..., K-1``).
+    """
+    from matplotlib.colors import PowerNorm
+    from matplotlib.patches import Rectangle
+
+    counts = as_float_array(counts, "counts")
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.shape[0] == 0:
+        raise ValueError(f"counts must be a square (K, K) matrix, got shape {counts.shape}")
+    if not (np.all(np.isfinite(counts)) and np.all(counts >= 0) and np.all(counts == np.round(counts))):
+        raise ValueError("counts must hold non-negative whole numbers (how many examples fell in each cell)")
+    k = counts.shape[0]
+    names = [str(c) for c in (range(k) if class_names is None else class_names)]
+    if len(names) != k:
+        raise ValueError(f"class_names must hold {k} names, one per class, got {len(names)}")
+    ax = _axes(ax, figsize=(5.5, 5))
+    top = max(float(counts.max()), 1.0)
+    ax.imshow(counts, cmap=cmap, norm=PowerNorm(gamma=0.5, vmin=0, vmax=top), interpolation="nearest")
+    for i in range(k):
+        for j in range(k):
+            n = int(counts[i, j])
+            if n == 0:
+                continue
+            dark = np.sqrt(n / top) > 0.6
+            ax.text(j, i, str(n), ha="center", va="center", fontsize="small",
+                    color="white" if dark else COLORS["black"])
+            if i != j:
+                ax.add_patch(Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False,
+                                       edgecolor=COLORS["vermillion"], linewidth=1.5))
+    ax.set_xticks(range(k), names)
+    ax.set_yticks(range(k), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.grid(False)
     return ax
