@@ -142,14 +142,14 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size, rng, val=None, call
     params = model.parameters()
     classify = loss in _CLASSIFICATION_LOSSES
     history = History()
-    show = _in_notebook() if progress is None else bool(progress)
+    want_bar = _in_notebook() if progress is None else bool(progress)
+    patience = 2.0 if progress is None else 0.0  # seconds of training before a bar appears
+    bar = None
     start = time.perf_counter()
     if hasattr(model, "train"):
         model.train()
 
-    delay = 2.0 if progress is None else 0.0
-    bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not show, delay=delay, leave=False)
-    for epoch in bar:
+    for epoch in range(1, epochs + 1):
         snapshot = [p.value.copy() for p in params]
         total, correct, seen, blew_up = 0.0, 0, 0, False
         with np.errstate(over="ignore", invalid="ignore"):
@@ -188,8 +188,16 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size, rng, val=None, call
             if v_acc is not None:
                 history.val_acc.append(v_acc)
         history.seconds.append(time.perf_counter() - start)
-        bar.set_postfix(loss=f"{history.train_loss[-1]:.4g}")
+        if want_bar:
+            # Made only once a run is long: a notebook bar is a widget, costly for short fits.
+            if bar is None and history.seconds[-1] >= patience:
+                bar = tqdm(total=epochs, initial=epoch, desc="epochs", leave=False)
+            elif bar is not None:
+                bar.update(1)
+            if bar is not None:
+                bar.set_postfix(loss=f"{history.train_loss[-1]:.4g}")
         if callback is not None and callback(epoch, history, model):
             break
-    bar.close()
+    if bar is not None:
+        bar.close()
     return history
