@@ -41,3 +41,18 @@ bench: $(STAMP)
 
 clean:
 	rm -rf _build $(VENV)
+
+# Labs for a course (see book/instructors.md):
+#   make student                          student notebooks (no solutions, no hidden tests) into release/labs
+#   make grade SUBMISSIONS=path [TIMEOUT=120] [JOBS=1]
+#                                         grade path/<student>/<lab>.ipynb into grades/ (CSV and feedback)
+.PHONY: student grade
+TIMEOUT ?= 120
+JOBS    ?= 1
+
+student: $(STAMP)
+	$(BIN)/python -m grader release --source book/labs --out release/labs
+
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/submissions [TIMEOUT=120] [JOBS=1]"; exit 2; }
+	$(BIN)/python -m grader autograde "$(SUBMISSIONS)" --source book/labs --out grades --timeout $(TIMEOUT) --jobs $(JOBS)

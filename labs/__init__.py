@@ -8,12 +8,13 @@ One concept per module:
 * :mod:`labs.optim`     ``SGD`` with momentum and weight decay
 * :mod:`labs.train`     ``minibatches``, ``fit`` and its ``History``
 * :mod:`labs.gradcheck` numerical gradient checks
+* :mod:`labs.selfcheck` friendly feedback for the labs' self-check cells
 * :mod:`labs.data`      synthetic and real data sets, splitting and scaling
 * :mod:`labs.plotting`  matplotlib figures (drawing only)
 * :mod:`labs.widgets`   ipywidgets explorers and their static twins (drawing only)
 """
 
-from . import data, init
+from . import data, init, selfcheck
 from .gradcheck import check_layer, check_loss, check_model, numerical_gradient, rel_error
 from .layers import (
     Dropout,
@@ -35,7 +36,8 @@ from .train import DivergenceWarning, History, accuracy, evaluate, fit, minibatc
 __version__ = "0.1.0"
 
 __all__ = [
-    "data", "init", "Param", "Linear", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "Dropout", "Sequential", "mlp",
+    "data", "init", "selfcheck",
+    "Param", "Linear", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "Dropout", "Sequential", "mlp",
     "NoGradientError", "mse", "binary_cross_entropy", "softmax", "log_softmax", "softmax_cross_entropy",
     "one_hot", "SGD", "trajectory", "fit", "minibatches", "History", "DivergenceWarning", "accuracy",
     "evaluate", "numerical_gradient", "rel_error", "check_layer", "check_loss", "check_model",
