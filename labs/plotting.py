@@ -260,14 +260,9 @@ def _check_labels(y, n, name="y"):
     return y.astype(np.int64)
 
 
-def decision_boundary(predict, X, y, ax=None, resolution=200, margin=0.5, proba=False):
-    """The regions a classifier assigns to each class, with the data on top.
-
-    ``predict``: maps points ``(M, 2)`` to class labels ``(M,)``; with ``proba=True``
-    it returns the probability of class 1, ``(M,)`` in ``[0, 1]``, drawn as shades
-    with the 0.5 line as the boundary. ``X``: ``(N, 2)``; ``y``: integer labels ``(N,)``.
-    ``margin``: how far the picture reaches beyond the data.
-    """
+def _plane_grid(X, y, resolution, margin):
+    """Check the data ``X (N, 2)``, labels ``y (N,)``; return them and a
+    ``resolution x resolution`` grid ``x1, x2`` reaching ``margin`` beyond the data."""
     X = _check_points(X, "X", "(N, 2)")
     y = _check_labels(y, len(X))
     if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
@@ -276,6 +271,18 @@ def decision_boundary(predict, X, y, ax=None, resolution=200, margin=0.5, proba=
         raise ValueError(f"margin must be >= 0, got {margin!r}")
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
     x1, x2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    return X, y, x1, x2
+
+
+def decision_boundary(predict, X, y, ax=None, resolution=200, margin=0.5, proba=False):
+    """The regions a classifier assigns to each class, with the data on top.
+
+    ``predict``: maps points ``(M, 2)`` to class labels ``(M,)``; with ``proba=True``
+    it returns the probability of class 1, ``(M,)`` in ``[0, 1]``, drawn as shades
+    with the 0.5 line as the boundary. ``X``: ``(N, 2)``; ``y``: integer labels ``(N,)``.
+    ``margin``: how far the picture reaches beyond the data.
+    """
+    X, y, x1, x2 = _plane_grid(X, y, resolution, margin)
     grid = np.column_stack([x1.ravel(), x2.ravel()])
     out = np.asarray(predict(grid))
     if out.shape not in ((len(grid),), (len(grid), 1)):
@@ -300,8 +307,8 @@ def decision_boundary(predict, X, y, ax=None, resolution=200, margin=0.5, proba=
         if len(pts):
             ax.scatter(pts[:, 0], pts[:, 1], s=25, color=_CYCLE[c % len(_CYCLE)], marker=_MARKERS[c % len(_MARKERS)],
                        edgecolors="white", linewidths=0.5, label=f"class {c}")
-    ax.set_xlim(lo[0], hi[0])
-    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlim(x1.min(), x1.max())
+    ax.set_ylim(x2.min(), x2.max())
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.grid(False)
@@ -644,14 +651,7 @@ def confidence_map(proba, X, y, ax=None, resolution=200, margin=0.5,
     """
     from matplotlib.colors import BoundaryNorm
 
-    X = _check_points(X, "X", "(N, 2)")
-    y = _check_labels(y, len(X))
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
-        raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
-    if not margin >= 0:
-        raise ValueError(f"margin must be >= 0, got {margin!r}")
-    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
-    x1, x2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    X, y, x1, x2 = _plane_grid(X, y, resolution, margin)
     P = np.asarray(proba(np.column_stack([x1.ravel(), x2.ravel()])), dtype=float)
     if P.ndim != 2 or P.shape[0] != x1.size or P.shape[1] < 2:
         raise ValueError(f"proba must map points (M, 2) to probabilities (M, K) with K >= 2; "
@@ -673,8 +673,8 @@ def confidence_map(proba, X, y, ax=None, resolution=200, margin=0.5,
         for c in np.unique(label):
             ax.contour(x1, x2, (label == c).astype(float), levels=[0.5], colors="0.15", linewidths=1.0)
     _scatter_classes(ax, X, y, n_classes)
-    ax.set_xlim(lo[0], hi[0])
-    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlim(x1.min(), x1.max())
+    ax.set_ylim(x2.min(), x2.max())
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.grid(False)
