@@ -13,6 +13,7 @@ figure, so the live and the static form show exactly the same picture.
 """
 
 from functools import partial
+from html import escape
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -76,12 +77,14 @@ def live_explorer(draw, sliders, figsize=(10, 4)):
     return box
 
 
-def static_twin(draw, settings, figsize=(10, 4), title=None, dpi=80, interval=800):
+def static_twin(draw, settings, figsize=(10, 4), title=None, dpi=80, interval=800, alt=None):
     """The kernel-free twin of an explorer: one animation frame per setting.
 
     ``draw(fig, setting)`` draws one setting into an empty figure; ``settings``: a
     list of settings (keep it to about 20: every frame is a PNG inside the page).
     ``title``: ``None``, a string, or ``title(setting) -> str``, shown above each frame.
+    ``alt``: the text a screen reader says for the picture (matplotlib's animation
+    writes none); say what the frames show.
     Returns ``IPython.display.HTML`` with the animation and its frame slider.
     """
     settings = list(settings)
@@ -101,6 +104,8 @@ def static_twin(draw, settings, figsize=(10, 4), title=None, dpi=80, interval=80
     anim = FuncAnimation(fig, frame, frames=len(settings), interval=interval, repeat=False)
     with plt.rc_context({"savefig.dpi": "figure"}):  # to_jshtml saves frames at savefig.dpi, not dpi
         html = anim.to_jshtml(default_mode="once")
+    alt = alt or f"An animation of {len(settings)} frames; the slider below it steps through them."
+    html = html.replace('<img id="_anim_img', f'<img alt="{escape(alt, quote=True)}" id="_anim_img', 1)
     return HTML(html)
 
 
@@ -191,7 +196,9 @@ def momentum_animation(quadratic=None, w0=(-4.0, 1.5), settings=None, steps=60):
     def draw(fig, setting):
         _draw_momentum(fig, quadratic, w0, setting[0], setting[1], steps)
 
-    return static_twin(draw, settings, figsize=(10, 4))
+    alt = ("Gradient descent with momentum on a narrow valley: the path on the contour lines and its loss "
+           "curve, one frame per setting of the learning rate and momentum.")
+    return static_twin(draw, settings, figsize=(10, 4), alt=alt)
 
 
 # --- the learning rate on a quadratic cost (chapter 1) ------------------------------
@@ -283,4 +290,6 @@ def learning_rate_animation(quadratic, w0, lrs, steps=100, lr_max=None, labels=(
     def draw(fig, lr):
         _draw_learning_rate(fig, quadratic, w0, lr, steps, lr_max, labels)
 
-    return static_twin(draw, lrs, figsize=(10, 5))
+    alt = ("Gradient-descent paths on the contour lines of the cost and their cost curves, one frame per "
+           "learning rate: slow convergence, zig-zag near the critical rate, divergence above it.")
+    return static_twin(draw, lrs, figsize=(10, 5), alt=alt)

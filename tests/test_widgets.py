@@ -210,3 +210,15 @@ def test_momentum_animation_default_sweeps_momentum_in_a_small_page():
     html = lw.momentum_animation().data
     assert 5 <= n_frames(html) <= 20
     assert len(html) < 3_000_000  # a few MB at most in the built page
+
+
+def test_static_twin_gives_its_picture_alt_text():
+    """matplotlib's animation writes an <img> without alt; static_twin adds the text it is given."""
+
+    def draw(fig, k):
+        fig.add_subplot().plot([0, 1], [0, k])
+
+    html = lw.static_twin(draw, [1, 2], figsize=(2, 2), alt='Lines of slope 1 and 2 "steep"').data
+    assert '<img alt="Lines of slope 1 and 2 &quot;steep&quot;" id="_anim_img' in html
+    default = lw.static_twin(draw, [1, 2, 3], figsize=(2, 2)).data
+    assert '<img alt="An animation of 3 frames' in default
