@@ -1,15 +1,19 @@
 # Two commands do all set-up on a fresh machine with Python 3.11:
 #   make book   build the book (executes every notebook) into _build/html
-#   make test   lint, unit tests, every notebook under nbval, the strict book build
-# Both create .venv and install the pinned requirements.txt the first time.
+#   make test   lint, unit tests, every notebook under nbval, the strict book build,
+#               then every page of that build in Chromium (tests/browser) and the time budget
+# Both create .venv and install the pinned requirements.txt the first time, and install the
+# npm packages (package-lock.json: MathJax, RequireJS, the widget manager, Font Awesome,
+# axe-core) that the book serves from its own _static/npm/ (tools/book_html.py).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
 BUILD  := $(BIN)/jupyter-book build . -W -n --keep-going
 
-.PHONY: book test lint unit notebooks build-strict bench clean
+.PHONY: book test lint unit notebooks build-strict browser assets linkcheck bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,30 +21,45 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-book: $(STAMP)
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 18+ and npm (Debian: sudo apt-get install nodejs npm)"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $(NPM_STAMP)
+
+assets: $(NPM_STAMP)
+
+book: $(STAMP) $(NPM_STAMP)
 	$(BUILD)
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
 
-test: lint unit notebooks build-strict
+test: lint unit notebooks build-strict browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests --ignore=tests/browser
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=300 book
 
-build-strict: $(STAMP)
+build-strict: $(STAMP) $(NPM_STAMP)
 	$(BIN)/jupyter-book clean .
 	$(BUILD)
+
+# The build in _build/html (build-strict's, in `make test`), every page in Chromium; and the time budget.
+browser: $(STAMP) $(NPM_STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests/browser
+
+# External links: needs the network, so it is not part of `make test`. Report: _build/html/output.txt
+linkcheck: $(STAMP)
+	$(BIN)/jupyter-book build . --builder linkcheck
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf _build $(VENV)
+	rm -rf _build $(VENV) node_modules
 
 # Labs for a course (see book/instructors.md):
 #   make student                          student notebooks (no solutions, no hidden tests) into release/labs
