@@ -14,6 +14,8 @@ Conventions (the book's notation, batch in rows):
 Each local derivative sits next to the forward code it differentiates.
 """
 
+import inspect
+
 import numpy as np
 from scipy.special import expit
 
@@ -120,12 +122,21 @@ class Linear(Layer):
         z += self.b.value  # add the bias in place: no second (N, out) array
         return z
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
+        """Write ``dC/dW`` and ``dC/db``; return ``dC/dX``, or ``None`` when ``input_grad=False``.
+
+        ``input_grad=False`` is for a first layer, whose input is the data: nobody
+        uses the gradient with respect to the data, and skipping it saves a third
+        of this layer's backward work (PyTorch skips it the same way for inputs
+        that do not require a gradient).
+        """
         x = self._stored("x")
         self._check_dout(dout, (x.shape[0], self.out_features), repr(self))
         # out= writes straight into the gradient buffers: no temporary arrays.
         np.matmul(dout.T, x, out=self.W.grad)  # dC/dW = delta^T X
         np.sum(dout, axis=0, out=self.b.grad)  # dC/db = sum_n delta_n
+        if not input_grad:
+            return None
         return dout @ self.W.value  # dC/dX = delta W
 
     def parameters(self):
@@ -262,10 +273,23 @@ class Sequential(Layer):
             x = layer.forward(x)
         return x
 
-    def backward(self, dout):
-        for layer in reversed(self.layers):
+    def backward(self, dout, input_grad=True):
+        """Backpropagate ``dout = dC/d(output)``; return ``dC/d(input)``.
+
+        With ``input_grad=False`` (what :func:`labs.fit` uses) the layers below the
+        first one with parameters are skipped, a first ``Linear`` skips its
+        ``dC/dX``, and ``None`` is returned: every parameter gradient is the same,
+        only the unused gradient with respect to the data is not computed.
+        """
+        first = 0
+        if not input_grad:  # layers below the first one with parameters need no backward pass
+            first = next((i for i, layer in enumerate(self.layers) if layer.parameters()), len(self.layers))
+        for i in range(len(self.layers) - 1, first - 1, -1):
+            layer = self.layers[i]
+            if i == first and not input_grad and takes_input_grad(layer):
+                return layer.backward(dout, input_grad=False)
             dout = layer.backward(dout)
-        return dout
+        return dout if input_grad else None
 
     def parameters(self):
         return [p for layer in self.layers for p in layer.parameters()]
@@ -304,6 +328,12 @@ class Sequential(Layer):
     def __repr__(self):
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
         return f"Sequential(\n  {inner}\n)"
+
+
+def takes_input_grad(layer):
+    """Whether ``layer.backward`` has the ``input_grad`` switch: labs' ``Linear`` and ``Sequential`` do,
+    a reader's own layer (``backward(self, dout)``) need not."""
+    return "input_grad" in inspect.signature(layer.backward).parameters
 
 
 ACTIVATIONS = {"identity": Identity, "sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU}

@@ -15,6 +15,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ._checks import as_float_array, check_finite, check_ndim, check_positive_int, check_rng
+from .layers import takes_input_grad
 from .losses import binary_cross_entropy, softmax_cross_entropy
 
 __all__ = ["minibatches", "fit", "History", "DivergenceWarning", "accuracy", "evaluate"]
@@ -126,6 +127,9 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size, rng, val=None, call
     after each epoch. ``callback(epoch, history, model)`` runs after each epoch;
     returning ``True`` stops training (early stopping). ``progress``: ``None``
     shows a progress bar only in a notebook and only once a run passes 2 s.
+    Each step is ``forward``, ``loss``, ``backward`` and ``optimizer.step()``; the
+    backward pass skips the unused gradient with respect to ``X`` when the model
+    allows it (``backward(dout, input_grad=False)``).
 
     If the loss becomes NaN or infinite the fit stops: the weights go back to
     their values at the start of that epoch (finite), ``history.diverged`` is set
@@ -140,6 +144,8 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size, rng, val=None, call
     batch_size = check_positive_int(batch_size, "batch_size")
     check_rng(rng)
     params = model.parameters()
+    # Nobody needs dC/dX of the data: labs' own models can skip computing it.
+    backward_kwargs = {"input_grad": False} if takes_input_grad(model) else {}
     classify = loss in _CLASSIFICATION_LOSSES
     history = History()
     want_bar = _in_notebook() if progress is None else bool(progress)
@@ -159,7 +165,7 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size, rng, val=None, call
                 if not np.isfinite(value):
                     blew_up = True
                     break
-                model.backward(dout)
+                model.backward(dout, **backward_kwargs)
                 optimizer.step()
                 total += value * len(Xb)
                 seen += len(Xb)

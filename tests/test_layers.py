@@ -224,3 +224,61 @@ def test_sequential_backward_chains_right_to_left():
     X, dout = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
     model.forward(X)
     np.testing.assert_array_equal(model.backward(dout), dout @ lin.W.value)
+
+
+def _grads(model):
+    return [p.grad.copy() for p in model.parameters()]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda rng: mlp([5, 4, 3], rng=rng),
+        lambda rng: mlp([5, 4, 4, 3], activation="tanh", rng=rng, dropout=0.3),
+        lambda rng: Sequential(Dropout(0.2, rng), Linear(5, 3, rng=rng), Sigmoid()),  # layers before the first Linear
+        lambda rng: Sequential(Sequential(Linear(5, 4, rng=rng), ReLU()), Linear(4, 3, rng=rng)),
+        lambda rng: Linear(5, 3, rng=rng),
+    ],
+)
+def test_backward_without_input_grad_gives_the_same_parameter_gradients(build):
+    """input_grad=False (what fit uses) skips only dC/dX of the data: every parameter gradient is unchanged."""
+    rng = np.random.default_rng(3)
+    model = build(rng)
+    X, dout = rng.standard_normal((7, 5)), rng.standard_normal((7, 3))
+    model.forward(X)
+    dX = model.backward(dout)
+    full = _grads(model)
+    for p in model.parameters():
+        p.grad[...] = np.nan
+    assert model.backward(dout, input_grad=False) is None
+    assert dX.shape == X.shape
+    for g, g_full in zip(_grads(model), full):
+        np.testing.assert_array_equal(g, g_full)
+
+
+def test_backward_without_input_grad_and_without_parameters_does_nothing():
+    model = Sequential(ReLU(), Tanh())
+    model.forward(np.ones((2, 3)))
+    assert model.backward(np.ones((2, 3)), input_grad=False) is None
+
+
+class _OwnLinear(Linear):
+    """A reader's layer, as in lab 5: a backward pass without the input_grad switch."""
+
+    def backward(self, dout):
+        self.W.grad[...] = dout.T @ self.x
+        self.b.grad[...] = dout.sum(axis=0)
+        return dout @ self.W.value
+
+
+def test_a_readers_own_first_layer_without_input_grad_still_works():
+    """Sequential falls back to the layer's plain backward and drops the dC/dX it returns."""
+    rng = np.random.default_rng(4)
+    model = Sequential(_OwnLinear(5, 4, rng=rng), ReLU(), _OwnLinear(4, 3, rng=rng))
+    X, dout = rng.standard_normal((6, 5)), rng.standard_normal((6, 3))
+    model.forward(X)
+    model.backward(dout)
+    full = _grads(model)
+    assert model.backward(dout, input_grad=False) is None
+    for g, g_full in zip(_grads(model), full):
+        np.testing.assert_array_equal(g, g_full)

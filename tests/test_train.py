@@ -79,6 +79,53 @@ def test_same_seed_gives_identical_weights_and_history():
     assert len(h1.val_loss) == len(h1.val_acc) == h1.epochs == 5
 
 
+def test_fit_is_the_plain_loop_of_forward_loss_backward_step():
+    """fit's weights equal those of the loop written out by hand, with the full backward pass.
+
+    fit skips the gradient with respect to the data (``input_grad=False``); this shows
+    that skipping it changes no weight.
+    """
+    data_rng = np.random.default_rng(100)
+    X, y = spirals(40, data_rng)
+    m1 = mlp([2, 16, 3], rng=np.random.default_rng(5), dropout=0.2)
+    m2 = mlp([2, 16, 3], rng=np.random.default_rng(5), dropout=0.2)
+    fit(m1, softmax_cross_entropy, SGD(m1.parameters(), lr=0.1, momentum=0.9), X, y,
+        epochs=3, batch_size=16, rng=np.random.default_rng(6))
+    # m2's dropout layer holds its own rng, drawn from the same seed as m1's
+    opt, rng = SGD(m2.parameters(), lr=0.1, momentum=0.9), np.random.default_rng(6)
+    m2.train()
+    for _ in range(3):
+        for Xb, yb in minibatches(X, y, 16, rng):
+            _, dout = softmax_cross_entropy(m2.forward(Xb), yb)
+            assert m2.backward(dout).shape == Xb.shape
+            opt.step()
+    for p, q in zip(m1.parameters(), m2.parameters()):
+        np.testing.assert_array_equal(p.value, q.value)
+
+
+def test_fit_trains_a_model_whose_backward_has_no_input_grad_switch():
+    """A reader's own model class with ``backward(self, dout)`` (no input_grad) trains with fit."""
+
+    class TwoLayers:
+        def __init__(self, rng):
+            self.net = mlp([2, 8, 3], rng=rng)
+
+        def forward(self, x):
+            return self.net.forward(x)
+
+        def backward(self, dout):
+            return self.net.backward(dout)
+
+        def parameters(self):
+            return self.net.parameters()
+
+    X, y = spirals(30, np.random.default_rng(1))
+    model = TwoLayers(np.random.default_rng(2))
+    history = fit(model, softmax_cross_entropy, SGD(model.parameters(), lr=0.1), X, y,
+                  epochs=3, batch_size=16, rng=np.random.default_rng(3))
+    assert history.epochs == 3 and not history.diverged
+
+
 def test_different_seeds_give_different_fits():
     """Another seed gives other initial weights, dropout masks and batch order, so another result."""
     (m1, h1), (m2, h2) = _spiral_fit(3), _spiral_fit(4)
