@@ -302,18 +302,7 @@ def decision_boundary(predict, X, y, ax=None, resolution=200, margin=0.5, proba=
     else:
         n_classes = int(max(Z.max(), y.max() if y.size else 0)) + 1
         _draw_regions(ax, x1, x2, Z.astype(int), n_classes)
-    for c in range(n_classes):
-        pts = X[y == c]
-        if len(pts):
-            ax.scatter(pts[:, 0], pts[:, 1], s=25, color=_CYCLE[c % len(_CYCLE)], marker=_MARKERS[c % len(_MARKERS)],
-                       edgecolors="white", linewidths=0.5, label=f"class {c}")
-    ax.set_xlim(x1.min(), x1.max())
-    ax.set_ylim(x2.min(), x2.max())
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    ax.grid(False)
-    ax.legend(loc="upper right", fontsize="small")
-    return ax
+    return _data_on_plane(ax, X, y, n_classes, x1, x2)
 
 
 def _draw_probability(ax, x1, x2, P):
@@ -628,13 +617,20 @@ def phase_diagram(values, x, y, ax=None, diverged=None, marks=None, curves=None,
 
 # --- class probabilities (chapter 6) ------------------------------------------------
 
-def _scatter_classes(ax, X, y, n_classes):
-    """The data on top of a map: one colour and one marker per class."""
+def _data_on_plane(ax, X, y, n_classes, x1, x2):
+    """The data on top of a map over the grid ``x1, x2``: one colour and one marker per class."""
     for c in range(n_classes):
         pts = X[y == c]
         if len(pts):
             ax.scatter(pts[:, 0], pts[:, 1], s=25, color=_CYCLE[c % len(_CYCLE)], marker=_MARKERS[c % len(_MARKERS)],
                        edgecolors="white", linewidths=0.5, label=f"class {c}")
+    ax.set_xlim(x1.min(), x1.max())
+    ax.set_ylim(x2.min(), x2.max())
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.grid(False)
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
 
 
 def confidence_map(proba, X, y, ax=None, resolution=200, margin=0.5,
@@ -672,14 +668,7 @@ def confidence_map(proba, X, y, ax=None, resolution=200, margin=0.5,
     if len(np.unique(label)) > 1:
         for c in np.unique(label):
             ax.contour(x1, x2, (label == c).astype(float), levels=[0.5], colors="0.15", linewidths=1.0)
-    _scatter_classes(ax, X, y, n_classes)
-    ax.set_xlim(x1.min(), x1.max())
-    ax.set_ylim(x2.min(), x2.max())
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    ax.grid(False)
-    ax.legend(loc="upper right", fontsize="small")
-    return ax
+    return _data_on_plane(ax, X, y, n_classes, x1, x2)
 
 
 def reliability_diagram(edges, confidence, accuracy, counts, ax=None, yerr=None, label=None, offset=0.0):
