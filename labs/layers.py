@@ -277,9 +277,10 @@ class Sequential(Layer):
         """Backpropagate ``dout = dC/d(output)``; return ``dC/d(input)``.
 
         With ``input_grad=False`` (what :func:`labs.fit` uses) the layers below the
-        first one with parameters are skipped, a first ``Linear`` skips its
-        ``dC/dX``, and ``None`` is returned: every parameter gradient is the same,
-        only the unused gradient with respect to the data is not computed.
+        first one with parameters are skipped, that layer skips its ``dC/dX`` when
+        its ``backward`` has the switch (``Linear`` does), and ``None`` is returned:
+        every parameter gradient is the same, only the unused gradient with respect
+        to the data is not computed.
         """
         first = 0
         if not input_grad:  # layers below the first one with parameters need no backward pass
