@@ -14,6 +14,7 @@ import ipywidgets as widgets  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from conftest import path_line, title  # noqa: E402  (tests/conftest.py)
 from IPython.display import HTML  # noqa: E402
 
 from labs import widgets as lw  # noqa: E402
@@ -21,12 +22,6 @@ from labs.data import Quadratic, narrow_valley  # noqa: E402
 from labs.optim import trajectory  # noqa: E402
 
 W0 = np.array([-2.0, 1.5])
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture
@@ -41,15 +36,6 @@ def draw(bowl, lr, steps=60, lr_max=None):
     return fig
 
 
-def path_of(fig):
-    (line,) = [line for line in fig.axes[0].get_lines() if line.get_label() == "path"]
-    return line.get_xydata()
-
-
-def title(fig):
-    return fig._suptitle.get_text() if fig._suptitle is not None else ""
-
-
 def marker_x(fig):
     """The x position of the triangle that marks the learning rate on the bottom axis."""
     (line,) = [line for line in fig.axes[2].get_lines() if line.get_marker() == "v"]
@@ -61,7 +47,7 @@ def test_draws_the_path_of_trajectory_and_the_loss_above_the_minimum(bowl):
     fig = draw(bowl, lr)
     expected, diverged = trajectory(bowl.grad, W0, lr, 0.0, 60)
     assert not diverged
-    np.testing.assert_allclose(path_of(fig), expected)
+    np.testing.assert_allclose(path_line(fig), expected)
     (loss_line,) = fig.axes[1].get_lines()
     np.testing.assert_allclose(loss_line.get_ydata(), bowl.value(expected[1:]))
     assert fig.axes[1].get_yscale() == "log"
@@ -85,7 +71,7 @@ def test_the_three_regimes_show_in_the_path(bowl):
     """Below 1/L the error along the steepest direction keeps its sign; between 1/L and 2/L it flips every step."""
     q_max = np.linalg.eigh(bowl.A)[1][:, -1]
     for factor, flips in ((0.4, False), (0.9, True)):
-        c = (path_of(draw(bowl, factor * 2 / bowl.L))[:10] - bowl.w_star) @ q_max
+        c = (path_line(draw(bowl, factor * 2 / bowl.L))[:10] - bowl.w_star) @ q_max
         assert np.all(np.sign(c[1:]) != np.sign(c[:-1])) == flips
 
 

@@ -19,12 +19,6 @@ from labs.optim import trajectory  # noqa: E402
 from labs.train import History  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture
 def ax():
     return plt.subplots()[1]

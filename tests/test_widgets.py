@@ -10,28 +10,13 @@ import ipywidgets as widgets  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from conftest import path_line, title  # noqa: E402  (tests/conftest.py)
 from IPython.display import HTML  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from labs import widgets as lw  # noqa: E402
 from labs.data import narrow_valley  # noqa: E402
 from labs.optim import trajectory  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
-def path_line(fig):
-    """The optimisation path on the left panel (the line labelled "path")."""
-    (line,) = [line for line in fig.axes[0].get_lines() if line.get_label() == "path"]
-    return line.get_xydata()
-
-
-def title(fig):
-    return fig._suptitle.get_text() if fig._suptitle is not None else ""
 
 
 def all_plotted_data(fig):
