@@ -31,7 +31,7 @@ from .layers import (
 )
 from .losses import binary_cross_entropy, log_softmax, mse, one_hot, softmax, softmax_cross_entropy
 from .optim import SGD, trajectory
-from .train import DivergenceWarning, History, accuracy, evaluate, fit, minibatches
+from .train import DivergenceWarning, History, accuracy, evaluate, fit, minibatches, train_epoch
 
 __version__ = "0.1.0"
 
@@ -39,6 +39,6 @@ __all__ = [
     "data", "init", "selfcheck",
     "Param", "Linear", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "Dropout", "Sequential", "mlp",
     "NoGradientError", "mse", "binary_cross_entropy", "softmax", "log_softmax", "softmax_cross_entropy",
-    "one_hot", "SGD", "trajectory", "fit", "minibatches", "History", "DivergenceWarning", "accuracy",
+    "one_hot", "SGD", "trajectory", "fit", "train_epoch", "minibatches", "History", "DivergenceWarning", "accuracy",
     "evaluate", "numerical_gradient", "rel_error", "check_layer", "check_loss", "check_model",
 ]

@@ -17,6 +17,7 @@ from labs import (
     mse,
     one_hot,
     softmax_cross_entropy,
+    train_epoch,
 )
 from labs.data import line, spirals
 
@@ -243,3 +244,72 @@ def test_evaluate_uses_eval_mode():
     assert first == second
     assert first[0] == softmax_cross_entropy(model.eval().forward(X), y)[0]
     assert evaluate(model, mse, X, one_hot(y, 3))[1] is None
+
+
+# --- train_epoch and the accuracy switch -------------------------------------------
+
+
+def test_train_epoch_is_the_loop_of_the_book_and_returns_the_mean_loss():
+    """train_epoch = for each batch: forward, loss, backward, step; it returns the example-weighted mean loss."""
+    X, y = spirals(25, np.random.default_rng(7))
+    m1, m2 = mlp([2, 8, 3], rng=np.random.default_rng(1)), mlp([2, 8, 3], rng=np.random.default_rng(1))
+    mean_loss, acc = train_epoch(m1, softmax_cross_entropy, SGD(m1.parameters(), lr=0.1), X, y, 16,
+                                 np.random.default_rng(2), metric=accuracy)
+    opt, losses, correct = SGD(m2.parameters(), lr=0.1), [], []
+    for Xb, yb in minibatches(X, y, 16, np.random.default_rng(2)):
+        out = m2.forward(Xb)
+        value, dout = softmax_cross_entropy(out, yb)
+        m2.backward(dout)
+        opt.step()
+        losses.append(value * len(Xb))
+        correct.append(accuracy(out, yb) * len(Xb))
+    for p, q in zip(m1.parameters(), m2.parameters()):
+        np.testing.assert_array_equal(p.value, q.value)
+    assert mean_loss == pytest.approx(sum(losses) / len(X), rel=1e-15)
+    assert acc == pytest.approx(sum(correct) / len(X), rel=1e-15)
+    assert train_epoch(m1, softmax_cross_entropy, SGD(m1.parameters(), lr=0.1), X, y, 16,
+                       np.random.default_rng(2))[1] is None  # no metric asked for
+
+
+def test_train_epoch_stops_at_a_non_finite_loss_without_a_step():
+    X, y = line(32, np.random.default_rng(0))
+    model = Linear(1, 1, rng=np.random.default_rng(1))
+    before = [p.value.copy() for p in model.parameters()]
+
+    def broken(pred, target):
+        return np.nan, np.zeros_like(pred)
+
+    value, acc = train_epoch(model, broken, SGD(model.parameters(), lr=0.1), X, y, 8, np.random.default_rng(2))
+    assert np.isnan(value) and acc is None
+    for p, old in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.value, old)
+
+
+@pytest.mark.parametrize(
+    "loss, flag, recorded",
+    [
+        (softmax_cross_entropy, None, True),  # a classifier's loss: accuracy by default, as before
+        (softmax_cross_entropy, False, False),
+        (lambda out, y: softmax_cross_entropy(out, y), None, False),  # a wrapper is not known to classify
+        (lambda out, y: softmax_cross_entropy(out, y), True, True),
+    ],
+)
+def test_fit_records_accuracy_as_asked(loss, flag, recorded):
+    """fit(accuracy=None) records accuracy for losses with loss.classifies; True/False choose explicitly."""
+    data_rng = np.random.default_rng(3)
+    X, y = spirals(20, data_rng)
+    X_val, y_val = spirals(10, data_rng)
+    model = mlp([2, 8, 3], rng=np.random.default_rng(4))
+    history = fit(model, loss, SGD(model.parameters(), lr=0.1), X, y, epochs=2, batch_size=16,
+                  rng=np.random.default_rng(5), val=(X_val, y_val), accuracy=flag)
+    assert len(history.train_acc) == len(history.val_acc) == (2 if recorded else 0)
+    if recorded:
+        assert history.val_acc[-1] == evaluate(model, loss, X_val, y_val, accuracy=True)[1]
+    assert evaluate(model, loss, X_val, y_val, accuracy=False)[1] is None
+
+
+def test_the_classification_losses_say_so_and_mse_does_not():
+    assert softmax_cross_entropy.classifies and getattr(mse, "classifies", False) is False
+    from labs import binary_cross_entropy
+
+    assert binary_cross_entropy.classifies
