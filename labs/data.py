@@ -9,11 +9,11 @@ Shapes: inputs ``X`` are ``(N, D)``, one example per row; regression targets
 """
 
 import random
-from dataclasses import dataclass
 
 import numpy as np
 
 from ._checks import as_float_array, require_ndim, require_positive_int, require_rng
+from .costs import Quadratic, narrow_valley  # costs, not data; importable from here as before
 from .losses import one_hot
 
 __all__ = [
@@ -104,57 +104,6 @@ def spirals(n_per_class, rng, n_classes=3, noise=0.2):
     return np.column_stack([r * np.sin(theta), r * np.cos(theta)]), k.astype(np.int64)
 
 
-@dataclass
-class Quadratic:
-    """``C(w) = 1/2 (w - w_star)^T A (w - w_star)`` with ``A`` symmetric positive definite.
-
-    ``A``: ``(P, P)``; ``w_star``: ``(P,)``. The gradient is ``A (w - w_star)``;
-    the curvatures are the eigenvalues of ``A``, from ``mu`` (smallest) to ``L``
-    (largest); ``kappa = L / mu`` is the condition number.
-    """
-
-    A: np.ndarray
-    w_star: np.ndarray
-
-    def value(self, w):
-        """``C(w)`` for ``w`` of shape ``(..., P)`` (a grid of points is fine); shape ``(...)``."""
-        d = np.asarray(w, dtype=np.float64) - self.w_star
-        return 0.5 * np.einsum("...i,ij,...j->...", d, self.A, d)
-
-    def grad(self, w):
-        """``dC/dw = A (w - w_star)``, shape ``(P,)``."""
-        return self.A @ (np.asarray(w, dtype=np.float64) - self.w_star)
-
-    @property
-    def L(self):
-        return float(np.linalg.eigvalsh(self.A)[-1])
-
-    @property
-    def mu(self):
-        return float(np.linalg.eigvalsh(self.A)[0])
-
-    @property
-    def kappa(self):
-        return self.L / self.mu
-
-
-def narrow_valley(kappa=20.0, L=1.0, angle=0.0):
-    """A 2-D quadratic valley with curvatures ``L`` (across) and ``L / kappa`` (along).
-
-    ``angle`` (radians) rotates the valley; its minimum is at the origin. The
-    larger ``kappa``, the narrower the valley and the slower plain gradient
-    descent: the book's test bed for momentum.
-    """
-    if not kappa >= 1:
-        raise ValueError(f"narrow_valley: kappa (the condition number L/mu) must be >= 1, got {kappa!r}")
-    if not L > 0:
-        raise ValueError(f"narrow_valley: L (the largest curvature) must be > 0, got {L!r}")
-    c, s = np.cos(angle), np.sin(angle)
-    R = np.array([[c, -s], [s, c]])
-    A = R @ np.diag([L / kappa, L]) @ R.T
-    return Quadratic(A=A, w_star=np.zeros(2))
-
-
 # --- real data that ships with packages ---------------------------------------
 
 def digits():
@@ -236,19 +185,25 @@ def train_test_split(X, y, rng, test_fraction=0.2, stratify=False):
     return X[train_idx], X[test_idx], y[train_idx], y[test_idx]
 
 
-def standardize(X_train, *others, return_stats=False):
+def standardize(X_train, *others, return_stats=False, min_std=0.0):
     """Scale each column to mean 0 and standard deviation 1, using the training set's statistics.
 
     ``X_train (N, D)`` gives ``mean`` and ``std`` (shape ``(D,)``); the same shift
     and scale go to every array in ``others`` (test data must not leak into the
-    statistics). Constant columns (std 0) are only centred. Returns the scaled
-    arrays, plus ``(mean, std)`` when ``return_stats``.
+    statistics). Constant columns (std 0) are only centred. ``min_std``: a floor
+    on the scale, ``std_j <- max(std_j, min_std)``, so that a column that barely
+    varies in training (a pixel inked in a few images) is not blown up into huge
+    values; the default 0 divides every varying column by its own std. Returns
+    the scaled arrays, plus ``(mean, std)`` (the scale actually used) when
+    ``return_stats``.
     """
     X_train = as_float_array(X_train, "X_train")
     require_ndim(X_train, 2, "X_train", "with one example per row, shape (N, D)")
+    if not min_std >= 0:
+        raise ValueError(f"standardize: min_std must be >= 0, got {min_std!r}")
     mean = X_train.mean(axis=0)
     std = X_train.std(axis=0)
-    std = np.where(std > 0, std, 1.0)
+    std = np.maximum(std, min_std) if min_std > 0 else np.where(std > 0, std, 1.0)
     scaled = []
     for i, X in enumerate((X_train, *others)):
         X = as_float_array(X, f"array {i}")
