@@ -2,8 +2,12 @@
 
 import numpy as np
 import pytest
+from helpers import assert_clear_error  # tests/helpers.py
 
-from labs import costs, data
+from labs import (
+    costs,
+    data,
+)
 
 
 def test_narrow_valley_curvatures():
@@ -39,3 +43,19 @@ def test_narrow_valley_takes_lam_max_by_the_books_name():
 def test_costs_are_still_importable_from_labs_data():
     """The chapters call labs.data.Quadratic and labs.data.narrow_valley: the same objects."""
     assert data.Quadratic is costs.Quadratic and data.narrow_valley is costs.narrow_valley
+
+
+# --- bad input gets a clear error that names what was wrong (was tests/test_bad_input.py) -------
+
+BAD_INPUT = [
+    pytest.param(lambda: data.narrow_valley(kappa=0.5), ValueError,
+                 r"kappa \(the condition number lam_max/lam_min\) must be >= 1, got 0\.5", id="narrow-valley-kappa"),
+    pytest.param(lambda: data.narrow_valley(L=0.0), ValueError,
+                 r"lam_max \(L, the largest curvature\) must be > 0, got 0\.0", id="narrow-valley-L"),
+]
+
+
+@pytest.mark.parametrize("call, error, match", BAD_INPUT)
+def test_bad_input_gets_a_clear_error(call, error, match):
+    """The call raises `error` with a message naming the shapes or values at fault."""
+    assert_clear_error(call, error, match)

@@ -4,8 +4,11 @@ import random
 
 import numpy as np
 import pytest
+from helpers import assert_clear_error, rng0  # tests/helpers.py
 
-from labs import data
+from labs import (
+    data,
+)
 from labs.data import standardize, train_test_split
 
 SYNTHETIC = {
@@ -221,3 +224,36 @@ def test_standardize_min_std_zero_is_the_default_and_negative_is_refused():
     np.testing.assert_array_equal(standardize(X, min_std=0.0)[0], standardize(X)[0])
     with pytest.raises(ValueError, match=r"min_std must be >= 0, got -1"):
         standardize(X, min_std=-1)
+
+
+# --- bad input gets a clear error that names what was wrong (was tests/test_bad_input.py) -------
+
+BAD_INPUT = [
+    pytest.param(lambda: data.standardize(np.ones((4, 3)), np.ones((3, 2))), ValueError,
+                 r"standardize: array 1 has shape \(3, 2\), expected \(M, 3\)", id="standardize-column-count"),
+    pytest.param(lambda: data.standardize(np.ones(4)), ValueError, r"X_train must be 2-D .*got shape \(4,\)",
+                 id="standardize-1d"),
+    pytest.param(lambda: data.train_test_split(np.ones((10, 2)), np.ones(10), rng0(), test_fraction=0), ValueError,
+                 r"test_fraction must be in \(0, 1\), got 0", id="split-fraction-zero"),
+    pytest.param(lambda: data.train_test_split(np.ones((10, 2)), np.ones(10), rng0(), test_fraction=1.0), ValueError,
+                 r"test_fraction must be in \(0, 1\), got 1\.0", id="split-fraction-one"),
+    pytest.param(lambda: data.train_test_split(np.ones((10, 2)), np.ones(10), rng0(), test_fraction=20), ValueError,
+                 r"test_fraction must be in \(0, 1\), got 20", id="split-fraction-percent"),
+    pytest.param(lambda: data.train_test_split(np.ones((10, 2)), np.ones(9), rng0()), ValueError,
+                 r"X has 10 rows but y has 9", id="split-length-mismatch"),
+    pytest.param(lambda: data.train_test_split(np.ones((10, 2)), np.ones(10), 0), TypeError,
+                 r"rng must be a numpy Generator", id="split-rng-int"),
+    pytest.param(lambda: data.mnist1d(num_samples=5), ValueError, r"num_samples must be at least 10 .*got 5",
+                 id="mnist1d-too-few"),
+    pytest.param(lambda: data.mnist1d(num_samples=0), ValueError, r"num_samples must be a positive integer, got 0",
+                 id="mnist1d-zero"),
+    pytest.param(lambda: data.line(10, 0), TypeError, r"rng must be a numpy Generator.*got int", id="line-rng-int"),
+    pytest.param(lambda: data.spirals(0, rng0()), ValueError, r"n_per_class must be a positive integer, got 0",
+                 id="spirals-zero"),
+]
+
+
+@pytest.mark.parametrize("call, error, match", BAD_INPUT)
+def test_bad_input_gets_a_clear_error(call, error, match):
+    """The call raises `error` with a message naming the shapes or values at fault."""
+    assert_clear_error(call, error, match)
