@@ -224,7 +224,7 @@ def _record(history, train_loss, train_acc, val_result, seconds):
 
 def fit(model, loss, optimizer, X, y, *, epochs, batch_size, rng, val=None, callback=None, progress=None,
         accuracy=None):
-    """Train ``model`` with ``optimizer`` on ``loss`` and return a :class:`History`.
+    """Train ``model`` with ``optimizer`` on ``loss``, one :func:`train_epoch` per epoch; return a :class:`History`.
 
     ``X``: ``(N, D)``; ``y``: ``(N,)`` or ``(N, K)``, whatever ``loss`` takes.
     ``batch_size = N`` is full-batch gradient descent, ``1`` is single-example SGD.
@@ -233,19 +233,14 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size, rng, val=None, call
     returning ``True`` stops training (early stopping). ``progress``: ``None``
     shows a progress bar only in a notebook and only once a run passes 2 s.
     ``accuracy``: record the training (and validation) accuracy, ``True`` or
-    ``False``; ``None`` records it for a classifier's loss (``loss.classifies``:
-    ``softmax_cross_entropy`` and ``binary_cross_entropy``). Each epoch is
-    :func:`train_epoch`: forward, loss, backward, step over the mini-batches.
+    ``False``; ``None`` records it for a classifier's loss (``loss.classifies``).
 
     If the loss becomes NaN or infinite the fit stops: the weights go back to
     their values at the start of that epoch (finite), ``history.diverged`` is set
     and a :class:`DivergenceWarning` names the epoch.
     """
-    X, y = _validate_data(X, y, "fit")
-    val = _validate_val(val)
-    epochs = require_positive_int(epochs, "epochs")
-    batch_size = require_positive_int(batch_size, "batch_size")
-    require_rng(rng)
+    (X, y), val, rng = _validate_data(X, y, "fit"), _validate_val(val), require_rng(rng)
+    epochs, batch_size = require_positive_int(epochs, "epochs"), require_positive_int(batch_size, "batch_size")
     params, metric = model.parameters(), _metric(loss, accuracy)
     history, bar, start = History(), _ProgressBar(epochs, progress), time.perf_counter()
     if hasattr(model, "train"):
