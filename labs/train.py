@@ -135,7 +135,7 @@ def train_epoch(model, loss, optimizer, X, y, batch_size, rng, metric=None):
     return total / len(X), (score / len(X) if metric is not None else None)
 
 
-def _validate_data(X, y, name):
+def _require_data(X, y, name):
     X = as_float_array(X, f"{name} X")
     require_ndim(X, 2, f"{name} X", "with one example per row, shape (N, D)")
     require_finite(X, f"{name} X")
@@ -147,13 +147,13 @@ def _validate_data(X, y, name):
     return X, y
 
 
-def _validate_val(val):
+def _require_val(val):
     """``val = (X_val, y_val)`` validated, or ``None``."""
     if val is None:
         return None
     if not (isinstance(val, (tuple, list)) and len(val) == 2):
         raise ValueError("fit: val must be a pair (X_val, y_val)")
-    return _validate_data(*val, "fit val")
+    return _require_data(*val, "fit val")
 
 
 def _in_notebook():
@@ -239,7 +239,7 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size, rng, val=None, call
     their values at the start of that epoch (finite), ``history.diverged`` is set
     and a :class:`DivergenceWarning` names the epoch.
     """
-    (X, y), val, rng = _validate_data(X, y, "fit"), _validate_val(val), require_rng(rng)
+    (X, y), val, rng = _require_data(X, y, "fit"), _require_val(val), require_rng(rng)
     epochs, batch_size = require_positive_int(epochs, "epochs"), require_positive_int(batch_size, "batch_size")
     params, metric = model.parameters(), _metric(loss, accuracy)
     history, bar, start = History(), _ProgressBar(epochs, progress), time.perf_counter()
