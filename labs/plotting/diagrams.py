@@ -20,9 +20,9 @@ def network_diagram(sizes, ax=None, labels=None, max_units=8):
     ellipsis and its last unit, and its caption states the real size.
     """
     sizes = list(sizes) if not isinstance(sizes, (int, np.integer)) else [sizes]
-    if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1
-                                 for n in sizes):
+    if len(sizes) < 2:
         raise ValueError(f"sizes must list at least two positive integers (input ... output), got {sizes!r}")
+    sizes = [require_positive_int(n, f"sizes[{i}]") for i, n in enumerate(sizes)]
     max_units = require_positive_int(max_units, "max_units", minimum=3)
     if labels is None:
         hidden = ["hidden"] if len(sizes) == 3 else [f"hidden {i}" for i in range(1, len(sizes) - 1)]
