@@ -9,11 +9,11 @@ Shapes: inputs ``X`` are ``(N, D)``, one example per row; regression targets
 """
 
 import random
-from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_float_array, check_ndim, check_positive_int, check_rng
+from ._checks import as_float_array, require_ndim, require_positive_int, require_rng
+from .costs import Quadratic, narrow_valley  # costs, not data; importable from here as before
 from .losses import one_hot
 
 __all__ = [
@@ -30,16 +30,16 @@ def line(n, rng, slope=2.0, intercept=-1.0, noise=0.5, xlim=(-2.0, 2.0)):
 
     Returns ``X (n, 1)`` uniform on ``xlim`` and ``y (n,)``.
     """
-    n = check_positive_int(n, "n")
-    check_rng(rng)
+    n = require_positive_int(n, "n")
+    require_rng(rng)
     x = rng.uniform(*xlim, size=n)
     return x.reshape(-1, 1), slope * x + intercept + noise * rng.standard_normal(n)
 
 
 def sine(n, rng, noise=0.1, xlim=(-np.pi, np.pi)):
     """Noisy samples of ``sin(x)``: ``X (n, 1)`` uniform on ``xlim``, ``y (n,)``."""
-    n = check_positive_int(n, "n")
-    check_rng(rng)
+    n = require_positive_int(n, "n")
+    require_rng(rng)
     x = rng.uniform(*xlim, size=n)
     return x.reshape(-1, 1), np.sin(x) + noise * rng.standard_normal(n)
 
@@ -50,8 +50,8 @@ def separable(n, rng, margin=0.2):
     Returns ``X (n, 2)`` in ``[-1, 1]^2`` and labels ``y (n,)`` in ``{0, 1}``
     (1 above the line). A perceptron is guaranteed to converge on it.
     """
-    n = check_positive_int(n, "n")
-    check_rng(rng)
+    n = require_positive_int(n, "n")
+    require_rng(rng)
     X = np.empty((0, 2))
     while len(X) < n:  # rejection sampling: keep points outside the margin
         cand = rng.uniform(-1, 1, size=(2 * n, 2))
@@ -72,8 +72,8 @@ def xor(n_per_corner, rng, noise=0.1):
 
     Returns ``X (4 * n_per_corner, 2)`` and ``y (4 * n_per_corner,)`` in ``{0, 1}``.
     """
-    n_per_corner = check_positive_int(n_per_corner, "n_per_corner")
-    check_rng(rng)
+    n_per_corner = require_positive_int(n_per_corner, "n_per_corner")
+    require_rng(rng)
     corners, labels = xor_truth_table()
     X = np.repeat(corners, n_per_corner, axis=0) + noise * rng.standard_normal((4 * n_per_corner, 2))
     return X, np.repeat(labels, n_per_corner)
@@ -83,8 +83,8 @@ def moons(n, rng, noise=0.1):
     """scikit-learn's two interleaving half circles: ``X (n, 2)``, ``y (n,)`` in ``{0, 1}``."""
     from sklearn.datasets import make_moons
 
-    n = check_positive_int(n, "n")
-    check_rng(rng)
+    n = require_positive_int(n, "n")
+    require_rng(rng)
     X, y = make_moons(n, noise=noise, random_state=int(rng.integers(2**31)))
     return X, y.astype(np.int64)
 
@@ -95,64 +95,13 @@ def spirals(n_per_class, rng, n_classes=3, noise=0.2):
     Returns ``X (n_per_class * n_classes, 2)`` and ``y`` in ``[0, n_classes)``.
     No linear classifier separates them.
     """
-    n_per_class = check_positive_int(n_per_class, "n_per_class")
-    n_classes = check_positive_int(n_classes, "n_classes")
-    check_rng(rng)
+    n_per_class = require_positive_int(n_per_class, "n_per_class")
+    n_classes = require_positive_int(n_classes, "n_classes")
+    require_rng(rng)
     r = np.tile(np.linspace(0.05, 1.0, n_per_class), n_classes)
     k = np.repeat(np.arange(n_classes), n_per_class)
     theta = 4.0 * r + 2 * np.pi * k / n_classes + noise * rng.standard_normal(r.size)
     return np.column_stack([r * np.sin(theta), r * np.cos(theta)]), k.astype(np.int64)
-
-
-@dataclass
-class Quadratic:
-    """``C(w) = 1/2 (w - w_star)^T A (w - w_star)`` with ``A`` symmetric positive definite.
-
-    ``A``: ``(P, P)``; ``w_star``: ``(P,)``. The gradient is ``A (w - w_star)``;
-    the curvatures are the eigenvalues of ``A``, from ``mu`` (smallest) to ``L``
-    (largest); ``kappa = L / mu`` is the condition number.
-    """
-
-    A: np.ndarray
-    w_star: np.ndarray
-
-    def value(self, w):
-        """``C(w)`` for ``w`` of shape ``(..., P)`` (a grid of points is fine); shape ``(...)``."""
-        d = np.asarray(w, dtype=np.float64) - self.w_star
-        return 0.5 * np.einsum("...i,ij,...j->...", d, self.A, d)
-
-    def grad(self, w):
-        """``dC/dw = A (w - w_star)``, shape ``(P,)``."""
-        return self.A @ (np.asarray(w, dtype=np.float64) - self.w_star)
-
-    @property
-    def L(self):
-        return float(np.linalg.eigvalsh(self.A)[-1])
-
-    @property
-    def mu(self):
-        return float(np.linalg.eigvalsh(self.A)[0])
-
-    @property
-    def kappa(self):
-        return self.L / self.mu
-
-
-def narrow_valley(kappa=20.0, L=1.0, angle=0.0):
-    """A 2-D quadratic valley with curvatures ``L`` (across) and ``L / kappa`` (along).
-
-    ``angle`` (radians) rotates the valley; its minimum is at the origin. The
-    larger ``kappa``, the narrower the valley and the slower plain gradient
-    descent: the book's test bed for momentum.
-    """
-    if not kappa >= 1:
-        raise ValueError(f"narrow_valley: kappa (the condition number L/mu) must be >= 1, got {kappa!r}")
-    if not L > 0:
-        raise ValueError(f"narrow_valley: L (the largest curvature) must be > 0, got {L!r}")
-    c, s = np.cos(angle), np.sin(angle)
-    R = np.array([[c, -s], [s, c]])
-    A = R @ np.diag([L / kappa, L]) @ R.T
-    return Quadratic(A=A, w_star=np.zeros(2))
 
 
 # --- real data that ships with packages ---------------------------------------
@@ -195,7 +144,7 @@ def mnist1d(num_samples=5000, seed=42):
     """
     from mnist1d.data import get_dataset_args, make_dataset
 
-    num_samples = check_positive_int(num_samples, "num_samples")
+    num_samples = require_positive_int(num_samples, "num_samples")
     if num_samples < 10:
         raise ValueError(f"mnist1d: num_samples must be at least 10 (one per class), got {num_samples}")
     args = get_dataset_args()
@@ -218,7 +167,7 @@ def train_test_split(X, y, rng, test_fraction=0.2, stratify=False):
     With ``stratify=True`` (integer labels or one-hot rows) every class is split
     in the same proportion, so both parts keep the class balance.
     """
-    check_rng(rng)
+    require_rng(rng)
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"train_test_split: X has {len(X)} rows but y has {len(y)}")
@@ -236,19 +185,25 @@ def train_test_split(X, y, rng, test_fraction=0.2, stratify=False):
     return X[train_idx], X[test_idx], y[train_idx], y[test_idx]
 
 
-def standardize(X_train, *others, return_stats=False):
+def standardize(X_train, *others, return_stats=False, min_std=0.0):
     """Scale each column to mean 0 and standard deviation 1, using the training set's statistics.
 
     ``X_train (N, D)`` gives ``mean`` and ``std`` (shape ``(D,)``); the same shift
     and scale go to every array in ``others`` (test data must not leak into the
-    statistics). Constant columns (std 0) are only centred. Returns the scaled
-    arrays, plus ``(mean, std)`` when ``return_stats``.
+    statistics). Constant columns (std 0) are only centred. ``min_std``: a floor
+    on the scale, ``std_j <- max(std_j, min_std)``, so that a column that barely
+    varies in training (a pixel inked in a few images) is not blown up into huge
+    values; the default 0 divides every varying column by its own std. Returns
+    the scaled arrays, plus ``(mean, std)`` (the scale actually used) when
+    ``return_stats``.
     """
     X_train = as_float_array(X_train, "X_train")
-    check_ndim(X_train, 2, "X_train", "with one example per row, shape (N, D)")
+    require_ndim(X_train, 2, "X_train", "with one example per row, shape (N, D)")
+    if not min_std >= 0:
+        raise ValueError(f"standardize: min_std must be >= 0, got {min_std!r}")
     mean = X_train.mean(axis=0)
     std = X_train.std(axis=0)
-    std = np.where(std > 0, std, 1.0)
+    std = np.maximum(std, min_std) if min_std > 0 else np.where(std > 0, std, 1.0)
     scaled = []
     for i, X in enumerate((X_train, *others)):
         X = as_float_array(X, f"array {i}")

@@ -4,10 +4,16 @@ The analytic gradient from ``backward`` is compared with central differences
 
     df/dx_i ~ (f(x + h e_i) - f(x - h e_i)) / (2 h),
 
-whose error is O(h^2) from truncation plus O(eps/h) from rounding. In float64
-(eps ~ 1e-16) with h = 1e-6 both are ~1e-10, so a correct gradient agrees to
-about 1e-8 and a wrong one is off by far more. In float32 (eps ~ 1e-7) the
-rounding term alone is ~0.1, so the checks refuse float32.
+whose error has two parts: truncation, about h^2 |f'''| / 6, and rounding,
+about eps |f| / h. In float64 (eps ~ 1e-16) with h = 1e-6 the truncation term
+is ~1e-13 and the rounding term, ~1e-10, dominates; a correct gradient agrees
+to about 1e-8 in relative error and a wrong one is off by far more. In float32
+(eps ~ 1e-7) the rounding term alone is ~0.1, so the checks refuse float32.
+
+Words used across ``labs``: the functions here are *checkers*, they return the
+errors they measure and print nothing; :mod:`labs.selfcheck` holds the
+*self-checks*, which print a verdict for a reader; the ``require_*`` functions
+of ``labs._checks`` are *validators*, which raise on bad input.
 
 A layer's output is a tensor, not a number; to check it we use the scalar
 ``f(x) = sum(forward(x) * dout)`` with a random ``dout``, whose gradient is
@@ -36,7 +42,10 @@ def numerical_gradient(f, x, h=1e-6):
 
     ``x`` is a float64 array that ``f`` reads; each entry is nudged in place by
     ``+h`` and ``-h`` and restored. Returns an array of ``x``'s shape. Costs
-    ``2 * x.size`` calls of ``f``.
+    ``2 * x.size`` calls of ``f``. ``f`` takes no arguments because the array it
+    reads is often a weight inside a model (a ``Param.value``), which cannot be
+    passed in; for a plain function of its arguments, ``f(w, b)``, use
+    :func:`labs.selfcheck.numerical_gradients`, which calls this one.
     """
     _require_float64(x, "x")
     grad = np.zeros_like(x)

@@ -14,17 +14,15 @@ Conventions (the book's notation, batch in rows):
 Each local derivative sits next to the forward code it differentiates.
 """
 
-import inspect
-
 import numpy as np
 from scipy.special import expit
 
-from ._checks import as_float_array, check_rng
+from ._checks import as_float_array, require_positive_int, require_rng
 from .init import get_initialiser
 
 __all__ = [
     "Param", "Layer", "Linear", "Identity", "Step", "Sigmoid", "Tanh", "ReLU",
-    "Dropout", "Sequential", "mlp", "NoGradientError", "ACTIVATIONS",
+    "Dropout", "Sequential", "mlp", "backward_params", "NoGradientError", "ACTIVATIONS",
 ]
 
 
@@ -78,7 +76,7 @@ class Layer:
         return value
 
     @staticmethod
-    def _check_dout(dout, shape, who):
+    def _require_dout_shape(dout, shape, who):
         if np.shape(dout) != shape:
             raise ValueError(f"{who}.backward expects dout of shape {shape} (the forward output), got {np.shape(dout)}")
 
@@ -95,16 +93,15 @@ class Linear(Layer):
     """
 
     def __init__(self, in_features, out_features, *, init="normal", rng=None, dtype=np.float64):
-        for name, n in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
+        in_features = require_positive_int(in_features, "Linear: in_features")
+        out_features = require_positive_int(out_features, "Linear: out_features")
         initialiser = get_initialiser(init)
         if rng is None and initialiser is not get_initialiser("zeros"):
             raise TypeError(
                 f"Linear({in_features} -> {out_features}) needs rng=np.random.default_rng(seed) to draw its weights"
             )
         if initialiser is not get_initialiser("zeros"):
-            check_rng(rng, f"Linear({in_features} -> {out_features}): rng")
+            require_rng(rng, f"Linear({in_features} -> {out_features}): rng")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.W = Param(initialiser((self.out_features, self.in_features), rng, dtype=dtype), "W")
         self.b = Param(np.zeros(self.out_features, dtype=dtype), "b")
@@ -131,10 +128,9 @@ class Linear(Layer):
         that do not require a gradient).
         """
         x = self._stored("x")
-        self._check_dout(dout, (x.shape[0], self.out_features), repr(self))
-        # out= writes straight into the gradient buffers: no temporary arrays.
-        np.matmul(dout.T, x, out=self.W.grad)  # dC/dW = delta^T X
-        np.sum(dout, axis=0, out=self.b.grad)  # dC/db = sum_n delta_n
+        self._require_dout_shape(dout, (x.shape[0], self.out_features), repr(self))
+        self.W.grad[...] = dout.T @ x  # dC/dW = delta^T X
+        self.b.grad[...] = dout.sum(axis=0)  # dC/db = sum over the batch of delta
         if not input_grad:
             return None
         return dout @ self.W.value  # dC/dX = delta W
@@ -187,7 +183,7 @@ class Sigmoid(Layer):
 
     def backward(self, dout):
         a = self._stored("a")
-        self._check_dout(dout, a.shape, "Sigmoid")
+        self._require_dout_shape(dout, a.shape, "Sigmoid")
         return dout * a * (1.0 - a)
 
 
@@ -200,7 +196,7 @@ class Tanh(Layer):
 
     def backward(self, dout):
         a = self._stored("a")
-        self._check_dout(dout, a.shape, "Tanh")
+        self._require_dout_shape(dout, a.shape, "Tanh")
         return dout * (1.0 - a * a)
 
 
@@ -217,7 +213,7 @@ class ReLU(Layer):
 
     def backward(self, dout):
         z = self._stored("z")
-        self._check_dout(dout, z.shape, "ReLU")
+        self._require_dout_shape(dout, z.shape, "ReLU")
         return dout * (z > 0)
 
 
@@ -234,7 +230,7 @@ class Dropout(Layer):
         if not 0.0 <= p < 1.0:
             raise ValueError(f"Dropout: p is the probability of dropping a unit and must be in [0, 1), got {p!r}")
         self.p = float(p)
-        self.rng = check_rng(rng)
+        self.rng = require_rng(rng)
         self.mask = None
 
     def forward(self, x):
@@ -248,7 +244,7 @@ class Dropout(Layer):
 
     def backward(self, dout):
         mask = self._stored("mask")
-        self._check_dout(dout, self.shape, repr(self))
+        self._require_dout_shape(dout, self.shape, repr(self))
         return dout * mask
 
     def __repr__(self):
@@ -274,23 +270,18 @@ class Sequential(Layer):
         return x
 
     def backward(self, dout, input_grad=True):
-        """Backpropagate ``dout = dC/d(output)``; return ``dC/d(input)``.
+        """Backpropagate ``dout = dC/d(output)`` from the last layer to the first; return ``dC/d(input)``.
 
-        With ``input_grad=False`` (what :func:`labs.fit` uses) the layers below the
-        first one with parameters are skipped, that layer skips its ``dC/dX`` when
-        its ``backward`` has the switch (``Linear`` does), and ``None`` is returned:
-        every parameter gradient is the same, only the unused gradient with respect
-        to the data is not computed.
+        With ``input_grad=False`` (what :func:`labs.fit` uses) the first layer only
+        writes its parameter gradients (see :func:`backward_params`) and ``None`` is
+        returned: every parameter gradient is the same, only the gradient with
+        respect to the data, which nobody uses, is not computed.
         """
-        first = 0
-        if not input_grad:  # layers below the first one with parameters need no backward pass
-            first = next((i for i, layer in enumerate(self.layers) if layer.parameters()), len(self.layers))
-        for i in range(len(self.layers) - 1, first - 1, -1):
-            layer = self.layers[i]
-            if i == first and not input_grad and takes_input_grad(layer):
-                return layer.backward(dout, input_grad=False)
+        for i, layer in reversed(list(enumerate(self.layers))):
+            if i == 0 and not input_grad:
+                return backward_params(layer, dout)  # the data's gradient dC/dX is never used: skip it
             dout = layer.backward(dout)
-        return dout if input_grad else None
+        return dout
 
     def parameters(self):
         return [p for layer in self.layers for p in layer.parameters()]
@@ -331,10 +322,17 @@ class Sequential(Layer):
         return f"Sequential(\n  {inner}\n)"
 
 
-def takes_input_grad(layer):
-    """Whether ``layer.backward`` has the ``input_grad`` switch: labs' ``Linear`` and ``Sequential`` do,
-    a reader's own layer (``backward(self, dout)``) need not."""
-    return "input_grad" in inspect.signature(layer.backward).parameters
+def backward_params(layer, dout):
+    """``layer.backward(dout)`` for the parameter gradients only; returns ``None``.
+
+    labs' own ``Linear`` and ``Sequential`` then skip ``dC/d(input)``; any other
+    layer (a reader's own, with ``backward(self, dout)``) computes it, and it is
+    dropped.
+    """
+    if type(layer) in (Linear, Sequential):
+        return layer.backward(dout, input_grad=False)
+    layer.backward(dout)
+    return None
 
 
 ACTIVATIONS = {"identity": Identity, "sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU}

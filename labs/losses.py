@@ -13,7 +13,7 @@ and apply the sigmoid or softmax themselves: fused, the gradient is the simple
 import numpy as np
 from scipy.special import expit
 
-from ._checks import check_labels
+from ._checks import require_labels
 
 __all__ = ["mse", "binary_cross_entropy", "softmax", "log_softmax", "softmax_cross_entropy", "one_hot"]
 
@@ -86,7 +86,7 @@ def log_softmax(z):
 
 def one_hot(y, n_classes):
     """Integer labels ``(N,)`` in ``[0, n_classes)`` to a ``(N, n_classes)`` 0/1 matrix."""
-    y = check_labels(y, n_classes)
+    y = require_labels(y, n_classes=n_classes)
     out = np.zeros((y.shape[0], n_classes))
     out[np.arange(y.shape[0]), y] = 1.0
     return out
@@ -113,10 +113,15 @@ def softmax_cross_entropy(logits, y):
         y = labels
     elif y.shape != (n,):
         raise ValueError(f"softmax_cross_entropy: expected {n} labels of shape ({n},), got shape {y.shape}")
-    y = check_labels(y, n_classes)
+    y = require_labels(y, n_classes=n_classes)
     logp = log_softmax(z)
     loss = -np.sum(logp[np.arange(n), y]) / n
     dz = np.exp(logp)  # softmax(z), from the stable log
     dz[np.arange(n), y] -= 1.0
     dz /= n
     return loss, dz
+
+
+# The losses of a classifier: fit and evaluate report accuracy for them unless told otherwise.
+softmax_cross_entropy.classifies = True
+binary_cross_entropy.classifies = True

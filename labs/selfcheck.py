@@ -1,7 +1,7 @@
 """Self-checks for the lab notebooks: instant feedback that says *what* is wrong.
 
 A reader who studies alone has no grader, so every task of a lab is followed by
-a visible check cell built from this module. A check compares what the
+a visible self-check cell built from this module. A self-check compares what the
 reader's code returns with a reference (usually the numerical gradient of
 :mod:`labs.gradcheck`, never the solution itself), prints one line per result
 and returns ``True`` or ``False``. It names the mistake when it can:
@@ -12,7 +12,7 @@ and returns ``True`` or ``False``. It names the mistake when it can:
 * ``transposed: ...``; ``3 of 10 entries are NaN or infinite``;
 * ``not implemented yet: mse_gradient raises NotImplementedError``.
 
-The checks never raise: a task that is not done yet, or that crashes, prints a
+The self-checks never raise: a task that is not done yet, or that crashes, prints a
 line and the rest of the notebook still runs. The graded (hidden) tests use
 :func:`assert_matches`, which raises ``AssertionError`` with the same diagnosis.
 
@@ -102,18 +102,7 @@ def diagnose(got, expected, *, rtol=1e-6, atol=0.0, n=None, what="your result"):
     e = np.asarray(expected, dtype=np.float64)
 
     if g.shape != e.shape:
-        if g.ndim == 2 and e.ndim == 2 and g.shape == e.shape[::-1] and np.allclose(g.T, e, rtol=rtol, atol=atol):
-            return Verdict(False, "transpose", f"transposed: expected shape {e.shape}, got {g.shape}; "
-                           f"{what} is the transpose of the right one")
-        message = f"shape mismatch: expected {_shape_text(e.shape)}, got {_shape_text(g.shape)}"
-        if g.size == e.size and np.allclose(g.ravel(), e.ravel(), rtol=max(rtol, 1e-12), atol=atol):
-            message += " (the numbers are right: fix the shape, e.g. with .ravel(), .reshape(...) or float(...))"
-        elif g.ndim == 2 and g.shape[0] == g.shape[1] and e.ndim <= 1 and g.shape[0] in (e.size, n):
-            message += (" (an (N, N) array usually comes from broadcasting a column of shape (N, 1) against"
-                        " a vector of shape (N,))")
-        elif g.ndim == e.ndim + 1 and g.shape[-1] == 1:
-            message += " (an extra axis of length 1: a column where a vector is expected?)"
-        return Verdict(False, "shape", message)
+        return _shape_verdict(g, e, rtol, atol, n, what)
 
     bad = int(g.size - np.count_nonzero(np.isfinite(g)))
     if bad:
@@ -124,6 +113,27 @@ def diagnose(got, expected, *, rtol=1e-6, atol=0.0, n=None, what="your result"):
     if err <= rtol or (atol > 0 and np.allclose(g, e, rtol=rtol, atol=atol)):
         return Verdict(True, "ok", f"relative error {err:.0e}", err)
 
+    return _wrong_values_verdict(g, e, err, rtol, atol, n, what)
+
+
+def _shape_verdict(g, e, rtol, atol, n, what):
+    """The :class:`Verdict` for a result ``g`` whose shape differs from the reference ``e``'s."""
+    if g.ndim == 2 and e.ndim == 2 and g.shape == e.shape[::-1] and np.allclose(g.T, e, rtol=rtol, atol=atol):
+        return Verdict(False, "transpose", f"transposed: expected shape {e.shape}, got {g.shape}; "
+                       f"{what} is the transpose of the right one")
+    message = f"shape mismatch: expected {_shape_text(e.shape)}, got {_shape_text(g.shape)}"
+    if g.size == e.size and np.allclose(g.ravel(), e.ravel(), rtol=max(rtol, 1e-12), atol=atol):
+        message += " (the numbers are right: fix the shape, e.g. with .ravel(), .reshape(...) or float(...))"
+    elif g.ndim == 2 and g.shape[0] == g.shape[1] and e.ndim <= 1 and g.shape[0] in (e.size, n):
+        message += (" (an (N, N) array usually comes from broadcasting a column of shape (N, 1) against"
+                    " a vector of shape (N,))")
+    elif g.ndim == e.ndim + 1 and g.shape[-1] == 1:
+        message += " (an extra axis of length 1: a column where a vector is expected?)"
+    return Verdict(False, "shape", message)
+
+
+def _wrong_values_verdict(g, e, err, rtol, atol, n, what):
+    """The :class:`Verdict` for wrong values of the right shape: transposed, zero, sign, factor or other."""
     if e.ndim == 2 and e.shape[0] == e.shape[1] > 1 and not np.allclose(e, e.T, rtol=rtol, atol=atol) \
             and rel_error(g, e.T) <= rtol:
         return Verdict(False, "transpose", f"transposed: {what} is the transpose of the right one", err)
@@ -307,8 +317,11 @@ def check_that(condition, claim, problem=""):
 def numerical_gradients(f, *args, h=1e-6):
     """Central-difference gradients of the scalar ``f(*args)`` with respect to each argument.
 
-    Uses :func:`labs.gradcheck.numerical_gradient` on float64 copies of the
-    arguments (numbers included), so the caller's values are not touched.
+    One implementation: this calls :func:`labs.gradcheck.numerical_gradient`,
+    which differentiates a function of no arguments with respect to an array it
+    reads in place (a weight inside a model). This form takes a plain function
+    of its arguments, as the labs' tasks are written, and works on float64
+    copies of them (numbers included), so the caller's values are not touched.
     Returns a tuple with one gradient per argument, each of its argument's
     shape (a float for a number).
     """

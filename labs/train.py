@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._checks import as_float_array, check_finite, check_ndim, check_positive_int, check_rng
-from .layers import takes_input_grad
-from .losses import binary_cross_entropy, softmax_cross_entropy
+from ._checks import as_float_array, require_finite, require_ndim, require_positive_int, require_rng
+from .layers import backward_params
 
-__all__ = ["minibatches", "fit", "History", "DivergenceWarning", "accuracy", "evaluate"]
+__all__ = ["minibatches", "train_epoch", "fit", "History", "DivergenceWarning", "accuracy", "evaluate"]
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -56,8 +55,8 @@ def minibatches(X, y, batch_size, rng):
     ``X``: ``(N, D)``; ``y``: ``(N, ...)``. Every example appears exactly once;
     the last batch holds the ``N % batch_size`` left over when that is not zero.
     """
-    batch_size = check_positive_int(batch_size, "batch_size")
-    check_rng(rng)
+    batch_size = require_positive_int(batch_size, "batch_size")
+    require_rng(rng)
     X, y = np.asarray(X), np.asarray(y)
     n = len(X)
     if len(y) != n:
@@ -89,27 +88,72 @@ def accuracy(logits, y):
     return float(np.mean(predicted == y))
 
 
-_CLASSIFICATION_LOSSES = (softmax_cross_entropy, binary_cross_entropy)
+def _metric(loss, wanted):
+    """The per-batch score fit and evaluate record: :func:`accuracy`, or ``None``.
+
+    ``wanted``: ``True``/``False``, or ``None`` for "when the loss is a
+    classifier's" (``loss.classifies``, set on ``softmax_cross_entropy`` and
+    ``binary_cross_entropy``).
+    """
+    if wanted is None:
+        wanted = getattr(loss, "classifies", False)
+    return accuracy if wanted else None
 
 
-def evaluate(model, loss, X, y):
-    """``(loss, accuracy or None)`` of ``model`` on ``(X, y)`` in evaluation mode."""
+def evaluate(model, loss, X, y, *, accuracy=None):
+    """``(loss, accuracy or None)`` of ``model`` on ``(X, y)`` in evaluation mode.
+
+    ``accuracy``: ``True``/``False``; ``None`` (the default) reports it for a
+    classifier's loss (``loss.classifies``).
+    """
     out = model.predict(X) if hasattr(model, "predict") else model.forward(X)
     value, _ = loss(out, y)
-    acc = accuracy(out, y) if loss in _CLASSIFICATION_LOSSES else None
-    return float(value), acc
+    metric = _metric(loss, accuracy)
+    return float(value), (metric(out, y) if metric is not None else None)
 
 
-def _check_data(X, y, name):
+def train_epoch(model, loss, optimizer, X, y, batch_size, rng, metric=None):
+    """One epoch of mini-batch gradient descent: the training loop of the book.
+
+    For each mini-batch of ``(X (N, D), y)`` in a fresh random order: forward,
+    loss, backward, one optimiser step. Returns ``(mean loss, mean metric)``
+    over the epoch's examples (the metric, e.g. :func:`accuracy`, is ``None``
+    when not asked for). A batch whose loss is NaN or infinite stops the epoch
+    before its step, and that loss is returned.
+    """
+    total, score = 0.0, 0.0
+    for Xb, yb in minibatches(X, y, batch_size, rng):
+        out = model.forward(Xb)
+        value, dout = loss(out, yb)
+        if not np.isfinite(value):
+            return value, None  # diverged: no step, the caller rolls the weights back
+        backward_params(model, dout)  # model.backward(dout) minus the unused dC/dX of the data
+        optimizer.step()
+        total += value * len(Xb)
+        if metric is not None:
+            score += metric(out, yb) * len(Xb)
+    return total / len(X), (score / len(X) if metric is not None else None)
+
+
+def _require_data(X, y, name):
     X = as_float_array(X, f"{name} X")
-    check_ndim(X, 2, f"{name} X", "with one example per row, shape (N, D)")
-    check_finite(X, f"{name} X")
+    require_ndim(X, 2, f"{name} X", "with one example per row, shape (N, D)")
+    require_finite(X, f"{name} X")
     y = np.asarray(y)
     if len(y) != len(X):
         raise ValueError(f"{name}: X has {len(X)} rows but y has {len(y)} entries")
     if np.issubdtype(y.dtype, np.number):
-        check_finite(y, f"{name} y")
+        require_finite(y, f"{name} y")
     return X, y
+
+
+def _require_val(val):
+    """``val = (X_val, y_val)`` validated, or ``None``."""
+    if val is None:
+        return None
+    if not (isinstance(val, (tuple, list)) and len(val) == 2):
+        raise ValueError("fit: val must be a pair (X_val, y_val)")
+    return _require_data(*val, "fit val")
 
 
 def _in_notebook():
@@ -118,8 +162,69 @@ def _in_notebook():
     return ip is not None and type(ip).__name__ == "ZMQInteractiveShell"
 
 
-def fit(model, loss, optimizer, X, y, *, epochs, batch_size, rng, val=None, callback=None, progress=None):
-    """Train ``model`` with ``optimizer`` on ``loss`` and return a :class:`History`.
+class _ProgressBar:
+    """fit's bar over the epochs, with the running loss.
+
+    ``progress=None`` shows it only in a notebook and only once the run passes
+    2 s (a notebook bar is a widget, costly for short fits); ``True`` always,
+    ``False`` never.
+    """
+
+    def __init__(self, epochs, progress):
+        self.epochs, self.bar = epochs, None
+        self.wanted = _in_notebook() if progress is None else bool(progress)
+        self.patience = 2.0 if progress is None else 0.0  # seconds of training before a bar appears
+
+    def update(self, epoch, history):
+        if not self.wanted:
+            return
+        if self.bar is None and history.seconds[-1] >= self.patience:
+            self.bar = tqdm(total=self.epochs, initial=epoch, desc="epochs", leave=False)
+        elif self.bar is not None:
+            self.bar.update(1)
+        if self.bar is not None:
+            self.bar.set_postfix(loss=f"{history.train_loss[-1]:.4g}")
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _diverged(train_loss, params):
+    """Whether the epoch's loss or any weight stopped being a finite number."""
+    return not np.isfinite(train_loss) or not all(np.all(np.isfinite(p.value)) for p in params)
+
+
+def _roll_back(params, snapshot, history, epoch, optimizer):
+    """Restore the weights of the start of ``epoch``, mark ``history`` and warn."""
+    for p, old in zip(params, snapshot):
+        p.value[...] = old
+    history.diverged, history.diverged_epoch = True, epoch
+    lr = getattr(optimizer, "lr", None)
+    warnings.warn(
+        f"training diverged in epoch {epoch}: the loss became NaN or infinite. "
+        f"The weights were reset to their values at the start of epoch {epoch}. "
+        f"Try a smaller learning rate{f' than lr={lr:g}' if lr is not None else ''}.",
+        DivergenceWarning,
+        stacklevel=3,  # the caller of fit
+    )
+
+
+def _record(history, train_loss, train_acc, val_result, seconds):
+    """Append one epoch's numbers to ``history``."""
+    history.train_loss.append(train_loss)
+    if train_acc is not None:
+        history.train_acc.append(train_acc)
+    if val_result is not None:
+        history.val_loss.append(val_result[0])
+        if val_result[1] is not None:
+            history.val_acc.append(val_result[1])
+    history.seconds.append(seconds)
+
+
+def fit(model, loss, optimizer, X, y, *, epochs, batch_size, rng, val=None, callback=None, progress=None,
+        accuracy=None):
+    """Train ``model`` with ``optimizer`` on ``loss``, one :func:`train_epoch` per epoch; return a :class:`History`.
 
     ``X``: ``(N, D)``; ``y``: ``(N,)`` or ``(N, K)``, whatever ``loss`` takes.
     ``batch_size = N`` is full-batch gradient descent, ``1`` is single-example SGD.
@@ -127,83 +232,30 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size, rng, val=None, call
     after each epoch. ``callback(epoch, history, model)`` runs after each epoch;
     returning ``True`` stops training (early stopping). ``progress``: ``None``
     shows a progress bar only in a notebook and only once a run passes 2 s.
-    Each step is ``forward``, ``loss``, ``backward`` and ``optimizer.step()``; the
-    backward pass skips the unused gradient with respect to ``X`` when the model
-    allows it (``backward(dout, input_grad=False)``).
+    ``accuracy``: record the training (and validation) accuracy, ``True`` or
+    ``False``; ``None`` records it for a classifier's loss (``loss.classifies``).
 
     If the loss becomes NaN or infinite the fit stops: the weights go back to
     their values at the start of that epoch (finite), ``history.diverged`` is set
     and a :class:`DivergenceWarning` names the epoch.
     """
-    X, y = _check_data(X, y, "fit")
-    if val is not None:
-        if not (isinstance(val, (tuple, list)) and len(val) == 2):
-            raise ValueError("fit: val must be a pair (X_val, y_val)")
-        X_val, y_val = _check_data(*val, "fit val")
-    epochs = check_positive_int(epochs, "epochs")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    check_rng(rng)
-    params = model.parameters()
-    # Nobody needs dC/dX of the data: labs' own models can skip computing it.
-    backward_kwargs = {"input_grad": False} if takes_input_grad(model) else {}
-    classify = loss in _CLASSIFICATION_LOSSES
-    history = History()
-    want_bar = _in_notebook() if progress is None else bool(progress)
-    patience = 2.0 if progress is None else 0.0  # seconds of training before a bar appears
-    bar = None
-    start = time.perf_counter()
+    (X, y), val, rng = _require_data(X, y, "fit"), _require_val(val), require_rng(rng)
+    epochs, batch_size = require_positive_int(epochs, "epochs"), require_positive_int(batch_size, "batch_size")
+    params, metric = model.parameters(), _metric(loss, accuracy)
+    history, bar, start = History(), _ProgressBar(epochs, progress), time.perf_counter()
     if hasattr(model, "train"):
         model.train()
-
     for epoch in range(1, epochs + 1):
         snapshot = [p.value.copy() for p in params]
-        total, correct, seen, blew_up = 0.0, 0, 0, False
         with np.errstate(over="ignore", invalid="ignore"):
-            for Xb, yb in minibatches(X, y, batch_size, rng):
-                out = model.forward(Xb)
-                value, dout = loss(out, yb)
-                if not np.isfinite(value):
-                    blew_up = True
-                    break
-                model.backward(dout, **backward_kwargs)
-                optimizer.step()
-                total += value * len(Xb)
-                seen += len(Xb)
-                if classify:
-                    correct += accuracy(out, yb) * len(Xb)
-            blew_up = blew_up or not all(np.all(np.isfinite(p.value)) for p in params)
-        if blew_up:
-            for p, old in zip(params, snapshot):
-                p.value[...] = old
-            history.diverged, history.diverged_epoch = True, epoch
-            lr = getattr(optimizer, "lr", None)
-            warnings.warn(
-                f"training diverged in epoch {epoch}: the loss became NaN or infinite. "
-                f"The weights were reset to their values at the start of epoch {epoch}. "
-                f"Try a smaller learning rate{f' than lr={lr:g}' if lr is not None else ''}.",
-                DivergenceWarning,
-                stacklevel=2,
-            )
-            break
-        history.train_loss.append(total / seen)
-        if classify:
-            history.train_acc.append(correct / seen)
-        if val is not None:
-            v_loss, v_acc = evaluate(model, loss, X_val, y_val)
-            history.val_loss.append(v_loss)
-            if v_acc is not None:
-                history.val_acc.append(v_acc)
-        history.seconds.append(time.perf_counter() - start)
-        if want_bar:
-            # Made only once a run is long: a notebook bar is a widget, costly for short fits.
-            if bar is None and history.seconds[-1] >= patience:
-                bar = tqdm(total=epochs, initial=epoch, desc="epochs", leave=False)
-            elif bar is not None:
-                bar.update(1)
-            if bar is not None:
-                bar.set_postfix(loss=f"{history.train_loss[-1]:.4g}")
+            train_loss, train_acc = train_epoch(model, loss, optimizer, X, y, batch_size, rng, metric)
+            if _diverged(train_loss, params):
+                _roll_back(params, snapshot, history, epoch, optimizer)
+                break
+        val_result = evaluate(model, loss, *val, accuracy=metric is not None) if val is not None else None
+        _record(history, train_loss, train_acc, val_result, time.perf_counter() - start)
+        bar.update(epoch, history)
         if callback is not None and callback(epoch, history, model):
             break
-    if bar is not None:
-        bar.close()
+    bar.close()
     return history

@@ -1,4 +1,7 @@
-"""Shared test set-up: draw with matplotlib's headless Agg backend, close every figure after each test."""
+"""Shared test set-up: matplotlib's headless Agg backend, and every figure closed after each test.
+
+Helpers shared by several test files live in the plain module tests/helpers.py.
+"""
 
 import matplotlib
 
@@ -7,6 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
+# tests/test_widgets.py (another helper's file) still imports these two from here.
+from helpers import path_line, title  # noqa: E402, F401
+
 
 @pytest.fixture(autouse=True)
 def close_figures():
@@ -14,12 +20,7 @@ def close_figures():
     plt.close("all")
 
 
-def path_line(fig):
-    """The optimisation path on a trajectory figure's left panel (the line labelled "path")."""
-    (line,) = [line for line in fig.axes[0].get_lines() if line.get_label() == "path"]
-    return line.get_xydata()
-
-
-def title(fig):
-    """A figure's suptitle, or "" when it has none."""
-    return fig._suptitle.get_text() if fig._suptitle is not None else ""
+@pytest.fixture
+def ax():
+    """Fresh axes on a new figure (closed after the test like every figure)."""
+    return plt.subplots()[1]

@@ -4,22 +4,18 @@ They draw plain gradient descent on a 2-D quadratic at one learning rate: the pa
 (with the divergence reported by labs.trajectory marked), and the learning-rate axis with 1/L and 2/L marked.
 """
 
-import matplotlib
+import re
 
-matplotlib.use("Agg")
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from helpers import path_line, title  # tests/helpers.py
+from IPython.display import HTML
 
-import re  # noqa: E402
-
-import ipywidgets as widgets  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from conftest import path_line, title  # noqa: E402  (tests/conftest.py)
-from IPython.display import HTML  # noqa: E402
-
-from labs import widgets as lw  # noqa: E402
-from labs.data import Quadratic, narrow_valley  # noqa: E402
-from labs.optim import trajectory  # noqa: E402
+from labs import widgets as lw
+from labs.data import Quadratic, narrow_valley
+from labs.optim import trajectory
 
 W0 = np.array([-2.0, 1.5])
 

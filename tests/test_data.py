@@ -4,8 +4,11 @@ import random
 
 import numpy as np
 import pytest
+from helpers import assert_clear_error, rng0  # tests/helpers.py
 
-from labs import data
+from labs import (
+    data,
+)
 from labs.data import standardize, train_test_split
 
 SYNTHETIC = {
@@ -78,18 +81,6 @@ def test_line_follows_its_slope():
     """Noise-free `line` data lie exactly on y = slope x + intercept."""
     X, y = data.line(10, np.random.default_rng(0), slope=3.0, intercept=0.5, noise=0.0)
     np.testing.assert_allclose(y, 3.0 * X[:, 0] + 0.5, rtol=1e-15)
-
-
-def test_narrow_valley_curvatures():
-    """narrow_valley(kappa, L, angle) has eigenvalues L/kappa and L, minimum 0 at the origin, gradient A w."""
-    q = data.narrow_valley(kappa=25.0, L=2.0, angle=0.7)
-    assert q.L == pytest.approx(2.0) and q.mu == pytest.approx(2.0 / 25) and q.kappa == pytest.approx(25.0)
-    np.testing.assert_allclose(q.A, q.A.T, atol=1e-15)
-    assert q.value(np.zeros(2)) == 0.0
-    w = np.array([0.3, -1.2])
-    np.testing.assert_allclose(q.grad(w), q.A @ w, rtol=1e-15)
-    assert q.value(np.stack([w, 2 * w])).shape == (2,)
-    assert q.value(2 * w) == pytest.approx(4 * q.value(w))
 
 
 def test_digits():
@@ -208,3 +199,61 @@ def test_standardize_leaves_constant_columns_finite():
     np.testing.assert_array_equal(Xs[:, 1], 0.0)
     X_digits, _ = data.digits()
     assert np.all(np.isfinite(standardize(X_digits)[0]))
+
+
+def test_standardize_min_std_floors_the_scale_of_rarely_varying_columns():
+    """min_std: s_j <- max(s_j, min_std). A pixel inked once among N images stays small instead of sqrt(N - 1)."""
+    X, _ = data.digits()
+    X_train, X_test = X[:1000], X[1000:]
+    inked = (X_train > 0).sum(axis=0)
+    once = np.flatnonzero(inked == 1)
+    assert len(once) > 0
+    (plain,) = standardize(X_train)
+    np.testing.assert_allclose(np.abs(plain[:, once]).max(axis=0), np.sqrt(len(X_train) - 1), rtol=1e-12)
+    floored_train, floored_test, (mean, std) = standardize(X_train, X_test, min_std=1.0, return_stats=True)
+    np.testing.assert_array_equal(std, np.maximum(X_train.std(axis=0), 1.0))
+    np.testing.assert_allclose(floored_test, (X_test - X_train.mean(axis=0)) / std, rtol=1e-12)
+    assert np.abs(floored_train[:, once]).max() <= 16.0  # at most the raw pixel range, not sqrt(N - 1) ~ 31.6
+    wide = X_train.std(axis=0) >= 1.0  # columns already above the floor are scaled as before
+    np.testing.assert_array_equal(floored_train[:, wide], plain[:, wide])
+    assert np.all(np.isfinite(floored_train)) and np.all(floored_train[:, inked == 0] == 0)
+
+
+def test_standardize_min_std_zero_is_the_default_and_negative_is_refused():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    np.testing.assert_array_equal(standardize(X, min_std=0.0)[0], standardize(X)[0])
+    with pytest.raises(ValueError, match=r"min_std must be >= 0, got -1"):
+        standardize(X, min_std=-1)
+
+
+# --- bad input gets a clear error that names what was wrong (was tests/test_bad_input.py) -------
+
+BAD_INPUT = [
+    pytest.param(lambda: data.standardize(np.ones((4, 3)), np.ones((3, 2))), ValueError,
+                 r"standardize: array 1 has shape \(3, 2\), expected \(M, 3\)", id="standardize-column-count"),
+    pytest.param(lambda: data.standardize(np.ones(4)), ValueError, r"X_train must be 2-D .*got shape \(4,\)",
+                 id="standardize-1d"),
+    pytest.param(lambda: data.train_test_split(np.ones((10, 2)), np.ones(10), rng0(), test_fraction=0), ValueError,
+                 r"test_fraction must be in \(0, 1\), got 0", id="split-fraction-zero"),
+    pytest.param(lambda: data.train_test_split(np.ones((10, 2)), np.ones(10), rng0(), test_fraction=1.0), ValueError,
+                 r"test_fraction must be in \(0, 1\), got 1\.0", id="split-fraction-one"),
+    pytest.param(lambda: data.train_test_split(np.ones((10, 2)), np.ones(10), rng0(), test_fraction=20), ValueError,
+                 r"test_fraction must be in \(0, 1\), got 20", id="split-fraction-percent"),
+    pytest.param(lambda: data.train_test_split(np.ones((10, 2)), np.ones(9), rng0()), ValueError,
+                 r"X has 10 rows but y has 9", id="split-length-mismatch"),
+    pytest.param(lambda: data.train_test_split(np.ones((10, 2)), np.ones(10), 0), TypeError,
+                 r"rng must be a numpy Generator", id="split-rng-int"),
+    pytest.param(lambda: data.mnist1d(num_samples=5), ValueError, r"num_samples must be at least 10 .*got 5",
+                 id="mnist1d-too-few"),
+    pytest.param(lambda: data.mnist1d(num_samples=0), ValueError, r"num_samples must be a positive integer, got 0",
+                 id="mnist1d-zero"),
+    pytest.param(lambda: data.line(10, 0), TypeError, r"rng must be a numpy Generator.*got int", id="line-rng-int"),
+    pytest.param(lambda: data.spirals(0, rng0()), ValueError, r"n_per_class must be a positive integer, got 0",
+                 id="spirals-zero"),
+]
+
+
+@pytest.mark.parametrize("call, error, match", BAD_INPUT)
+def test_bad_input_gets_a_clear_error(call, error, match):
+    """The call raises `error` with a message naming the shapes or values at fault."""
+    assert_clear_error(call, error, match)

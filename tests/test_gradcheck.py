@@ -11,6 +11,7 @@ Two halves:
 
 import numpy as np
 import pytest
+from helpers import assert_clear_error, rng0  # tests/helpers.py
 
 from labs import (
     Dropout,
@@ -415,3 +416,31 @@ def test_check_layer_catches_a_broken_first_layer_in_a_sequential():
     model = Sequential(LinearNoTranspose(3, 3, rng=rng), Tanh(), Linear(3, 3, rng=rng))
     errors = check_layer(model, rng.standard_normal((4, 3)), rng)
     assert max(errors.values()) > BROKEN
+
+
+# --- bad input gets a clear error that names what was wrong (was tests/test_bad_input.py) -------
+
+BAD_INPUT = [
+    pytest.param(lambda: numerical_gradient(lambda: 0.0, np.zeros(3, dtype=np.float32)), TypeError,
+                 r"gradient checks need float64, but x has dtype float32", id="numerical-gradient-float32"),
+    pytest.param(lambda: check_layer(Linear(3, 2, rng=rng0(), dtype=np.float32), np.ones((2, 3)), rng0()), TypeError,
+                 r"need float64, but parameter W has dtype float32", id="check-layer-float32-params"),
+    pytest.param(lambda: check_layer(Sigmoid(), np.ones((2, 3), dtype=np.float32), rng0()), TypeError,
+                 r"need float64, but the input x has dtype float32", id="check-layer-float32-input"),
+    pytest.param(lambda: check_model(mlp([3, 2], rng=rng0(), dtype=np.float32), mse, np.ones((2, 3)), np.ones((2, 2))),
+                 TypeError, r"need float64, but parameter 0\.W has dtype float32", id="check-model-float32-params"),
+    pytest.param(lambda: check_model(mlp([3, 2], rng=rng0()), mse, np.ones((2, 3), dtype=np.float32), np.ones((2, 2))),
+                 TypeError, r"need float64, but X has dtype float32", id="check-model-float32-X"),
+    pytest.param(lambda: check_loss(mse, np.ones(3, dtype=np.float32), np.ones(3)), TypeError,
+                 r"need float64, but pred has dtype float32", id="check-loss-float32"),
+    pytest.param(lambda: check_layer(np.tanh, np.ones((2, 3)), rng0()), TypeError, r"check_layer: .* is not a layer",
+                 id="check-layer-not-a-layer"),
+    pytest.param(lambda: rel_error(np.ones(3), np.ones(4)), ValueError, r"shapes differ, \(3,\) vs \(4,\)",
+                 id="rel-error-shapes"),
+]
+
+
+@pytest.mark.parametrize("call, error, match", BAD_INPUT)
+def test_bad_input_gets_a_clear_error(call, error, match):
+    """The call raises `error` with a message naming the shapes or values at fault."""
+    assert_clear_error(call, error, match)

@@ -8,8 +8,12 @@ tolerance is 3%.
 
 import numpy as np
 import pytest
+from helpers import assert_clear_error, rng0  # tests/helpers.py
 
-from labs import Linear
+from labs import (
+    Linear,
+    init,
+)
 from labs.init import INITIALISERS, get_initialiser, he, normal, xavier, xavier_uniform, zeros
 
 FAN_OUT, FAN_IN = 300, 800
@@ -83,3 +87,17 @@ def test_he_keeps_relu_activations_from_shrinking():
         sizes[name] = np.mean(a**2) / np.mean(x**2)
     assert 0.5 < sizes["he"] < 2
     assert sizes["normal"] < 0.01
+
+
+# --- bad input gets a clear error that names what was wrong (was tests/test_bad_input.py) -------
+
+BAD_INPUT = [
+    pytest.param(lambda: init.he((3,), rng0()), ValueError, r"must be \(fan_out, fan_in\) .*got \(3,\)",
+                 id="init-bad-shape"),
+]
+
+
+@pytest.mark.parametrize("call, error, match", BAD_INPUT)
+def test_bad_input_gets_a_clear_error(call, error, match):
+    """The call raises `error` with a message naming the shapes or values at fault."""
+    assert_clear_error(call, error, match)

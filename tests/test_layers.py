@@ -7,8 +7,21 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import after_forward, assert_clear_error, rng0  # tests/helpers.py
 
-from labs import Dropout, Identity, Linear, Param, ReLU, Sequential, Sigmoid, Step, Tanh, mlp
+from labs import (
+    Dropout,
+    Identity,
+    Linear,
+    NoGradientError,
+    Param,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Step,
+    Tanh,
+    mlp,
+)
 from labs import init as labs_init
 
 
@@ -282,3 +295,99 @@ def test_a_readers_own_first_layer_without_input_grad_still_works():
     assert model.backward(dout, input_grad=False) is None
     for g, g_full in zip(_grads(model), full):
         np.testing.assert_array_equal(g, g_full)
+
+
+# --- bad input gets a clear error that names what was wrong (was tests/test_bad_input.py) -------
+
+def linear():
+    return Linear(3, 4, rng=rng0())
+
+
+BAD_INPUT = [
+    pytest.param(lambda: linear().forward(np.ones((5, 2))), ValueError,
+                 r"Linear\(3 -> 4\) expects inputs of shape \(N, 3\) .*got shape \(5, 2\)", id="linear-feature-count"),
+    pytest.param(lambda: linear().forward(np.ones(3)), ValueError,
+                 r"Linear\(3 -> 4\) expects inputs of shape \(N, 3\) .*got shape \(3,\)", id="linear-1d-input"),
+    pytest.param(lambda: linear().forward(np.array([["a", "b", "c"]])), TypeError,
+                 r"Linear input must be an array of numbers", id="linear-non-numeric-input"),
+    pytest.param(lambda: Linear(0, 3, rng=rng0()), ValueError, r"in_features must be a positive integer, got 0",
+                 id="linear-zero-inputs"),
+    pytest.param(lambda: Linear(3, 2.5, rng=rng0()), ValueError, r"out_features must be a positive integer, got 2\.5",
+                 id="linear-float-outputs"),
+    pytest.param(lambda: Linear(3, 4), TypeError, r"Linear\(3 -> 4\) needs rng=np\.random\.default_rng",
+                 id="linear-missing-rng"),
+    pytest.param(lambda: linear().backward(np.ones((5, 4))), RuntimeError,
+                 r"Linear\.backward was called before forward", id="linear-backward-before-forward"),
+    pytest.param(lambda: Sigmoid().backward(np.ones((5, 4))), RuntimeError,
+                 r"Sigmoid\.backward was called before forward", id="sigmoid-backward-before-forward"),
+    pytest.param(lambda: Tanh().backward(np.ones((5, 4))), RuntimeError, r"Tanh\.backward was called before forward",
+                 id="tanh-backward-before-forward"),
+    pytest.param(lambda: ReLU().backward(np.ones((5, 4))), RuntimeError, r"ReLU\.backward was called before forward",
+                 id="relu-backward-before-forward"),
+    pytest.param(lambda: Dropout(0.5, rng0()).backward(np.ones((5, 4))), RuntimeError,
+                 r"Dropout\.backward was called before forward", id="dropout-backward-before-forward"),
+    pytest.param(lambda: after_forward(linear(), np.ones((5, 3))).backward(np.ones((5, 3))), ValueError,
+                 r"Linear\(3 -> 4\)\.backward expects dout of shape \(5, 4\) \(the forward output\), got \(5, 3\)",
+                 id="linear-dout-shape"),
+    pytest.param(lambda: after_forward(linear(), np.ones((5, 3))).backward(np.ones(4)), ValueError,
+                 r"expects dout of shape \(5, 4\) .*got \(4,\)", id="linear-dout-1d"),
+    pytest.param(lambda: after_forward(Sigmoid(), np.ones((5, 4))).backward(np.ones((4, 5))), ValueError,
+                 r"Sigmoid\.backward expects dout of shape \(5, 4\) .*got \(4, 5\)", id="sigmoid-dout-shape"),
+    pytest.param(lambda: after_forward(Tanh(), np.ones((5, 4))).backward(np.ones((1, 4))), ValueError,
+                 r"Tanh\.backward expects dout of shape \(5, 4\) .*got \(1, 4\)", id="tanh-dout-shape"),
+    pytest.param(lambda: after_forward(ReLU(), np.ones((5, 4))).backward(np.ones((5, 1))), ValueError,
+                 r"ReLU\.backward expects dout of shape \(5, 4\) .*got \(5, 1\)", id="relu-dout-shape"),
+    pytest.param(lambda: after_forward(Step(), np.ones((2, 2))).backward(np.ones((2, 2))), NoGradientError,
+                 r"derivative is 0 for every z != 0", id="step-has-no-gradient"),
+    pytest.param(lambda: Dropout(-0.1, rng0()), ValueError, r"p is the probability .* must be in \[0, 1\), got -0\.1",
+                 id="dropout-p-negative"),
+    pytest.param(lambda: Dropout(1.0, rng0()), ValueError, r"must be in \[0, 1\), got 1\.0", id="dropout-p-one"),
+    pytest.param(lambda: Dropout(1.5, rng0()), ValueError, r"must be in \[0, 1\), got 1\.5", id="dropout-p-above-one"),
+    pytest.param(lambda: Dropout(0.5, None), TypeError, r"rng must be a numpy Generator.*got NoneType",
+                 id="dropout-rng-none"),
+    pytest.param(lambda: Dropout(0.5, 42), TypeError, r"rng must be a numpy Generator.*got int", id="dropout-rng-int"),
+    pytest.param(lambda: mlp([3, 4, 2], activation="softplus", rng=rng0()), ValueError,
+                 r"unknown activation 'softplus'; choose one of \['identity', 'relu', 'sigmoid', 'tanh'\]",
+                 id="mlp-unknown-activation"),
+    pytest.param(lambda: Linear(3, 4, init="glorot", rng=rng0()), ValueError, r"unknown initialiser 'glorot'",
+                 id="linear-unknown-initialiser"),
+    pytest.param(lambda: mlp([3, 4, 2], init="kaiming", rng=rng0()), ValueError, r"unknown initialiser 'kaiming'",
+                 id="mlp-unknown-initialiser"),
+    pytest.param(lambda: mlp([3], rng=rng0()), ValueError, r"sizes needs at least an input and an output width",
+                 id="mlp-one-size"),
+    pytest.param(lambda: mlp([3, 4, 2], rng=rng0(), dropout=1.0), ValueError, r"must be in \[0, 1\), got 1\.0",
+                 id="mlp-dropout-one"),
+    pytest.param(lambda: Sequential(ReLU(), 3), TypeError, r"item 1 \(3\) is not a layer", id="sequential-non-layer"),
+]
+
+
+@pytest.mark.parametrize("call, error, match", BAD_INPUT)
+def test_bad_input_gets_a_clear_error(call, error, match):
+    """The call raises `error` with a message naming the shapes or values at fault."""
+    assert_clear_error(call, error, match)
+
+
+def test_no_gradient_error_is_a_runtime_error():
+    """Step's NoGradientError is a RuntimeError, like calling backward before forward: a mistake in
+    what is called, not in the values passed."""
+    assert issubclass(NoGradientError, RuntimeError)
+
+
+def test_dropout_dout_of_the_wrong_shape():
+    """Dropout.backward, like every other layer, refuses a dout whose shape is not the forward output's."""
+    layer = after_forward(Dropout(0.5, rng0()), np.ones((4, 5)))
+    with pytest.raises(ValueError, match=r"Dropout.*backward expects dout of shape \(4, 5\).*got \(1, 5\)"):
+        layer.backward(np.ones((1, 5)))
+
+
+@pytest.mark.parametrize("bad_rng", [0, np.random.RandomState(0)], ids=["int-seed", "RandomState"])  # noqa: NPY002
+def test_linear_rng_must_be_a_generator(bad_rng):
+    """Linear(3, 4, rng=0), the commonest slip (a seed instead of a generator), gets the rng TypeError."""
+    with pytest.raises(TypeError, match=r"rng must be a numpy Generator"):
+        Linear(3, 4, rng=bad_rng)
+
+
+def test_mlp_negative_dropout():
+    """mlp(dropout=-0.2) is as wrong as Dropout(-0.2) and must say so."""
+    with pytest.raises(ValueError, match=r"must be in \[0, 1\), got -0\.2"):
+        mlp([3, 4, 2], rng=rng0(), dropout=-0.2)

@@ -7,8 +7,16 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import assert_clear_error  # tests/helpers.py
 
-from labs import binary_cross_entropy, log_softmax, mse, one_hot, softmax, softmax_cross_entropy
+from labs import (
+    binary_cross_entropy,
+    log_softmax,
+    mse,
+    one_hot,
+    softmax,
+    softmax_cross_entropy,
+)
 
 
 @pytest.fixture
@@ -143,3 +151,70 @@ def test_binary_cross_entropy_refuses_nan_targets():
     """NaN is not a target in [0, 1]: the loss must say so instead of returning NaN."""
     with pytest.raises(ValueError, match=r"targets y must lie in \[0, 1\]"):
         binary_cross_entropy(np.zeros(3), np.array([0.0, np.nan, 1.0]))
+
+
+# --- bad input gets a clear error that names what was wrong (was tests/test_bad_input.py) -------
+
+LOGITS = np.zeros((2, 3))
+
+
+BAD_INPUT = [
+    pytest.param(lambda: softmax_cross_entropy(LOGITS, np.array([0, 3])), ValueError,
+                 r"labels in \[0, 3\) for 3 classes, got values from 0 to 3", id="labels-too-large"),
+    pytest.param(lambda: softmax_cross_entropy(LOGITS, np.array([-1, 2])), ValueError,
+                 r"labels in \[0, 3\) for 3 classes, got values from -1 to 2", id="labels-negative"),
+    pytest.param(lambda: softmax_cross_entropy(LOGITS, np.array([0.5, 1.0])), ValueError,
+                 r"must hold integer class labels, got dtype float64", id="labels-not-integer"),
+    pytest.param(lambda: softmax_cross_entropy(LOGITS, np.array(["a", "b"])), ValueError,
+                 r"must hold integer class labels", id="labels-strings"),
+    pytest.param(lambda: softmax_cross_entropy(LOGITS, np.array([[1, 1, 0], [0, 1, 0]])), ValueError,
+                 r"2-D targets must be one-hot rows", id="one-hot-two-ones"),
+    pytest.param(lambda: softmax_cross_entropy(LOGITS, np.array([[0.5, 0.5, 0], [0, 1, 0]])), ValueError,
+                 r"2-D targets must be one-hot rows", id="one-hot-soft-labels"),
+    pytest.param(lambda: softmax_cross_entropy(LOGITS, np.array([[0, 0, 0], [0, 1, 0]])), ValueError,
+                 r"2-D targets must be one-hot rows", id="one-hot-empty-row"),
+    pytest.param(lambda: softmax_cross_entropy(LOGITS, np.eye(2)), ValueError,
+                 r"one-hot targets have shape \(2, 2\), logits \(2, 3\)", id="one-hot-wrong-width"),
+    pytest.param(lambda: softmax_cross_entropy(LOGITS, np.array([0, 1, 2])), ValueError,
+                 r"expected 2 labels of shape \(2,\), got shape \(3,\)", id="labels-wrong-count"),
+    pytest.param(lambda: softmax_cross_entropy(np.zeros(3), np.array([0])), ValueError,
+                 r"logits must have shape \(N, C\), got \(3,\)", id="logits-1d"),
+    pytest.param(lambda: mse(np.zeros(4), np.zeros((4, 2))), ValueError,
+                 r"mse: predictions have shape \(4,\) but targets have shape \(4, 2\)", id="mse-vector-vs-2-columns"),
+    pytest.param(lambda: mse(np.zeros((4, 2)), np.zeros((4, 3))), ValueError,
+                 r"predictions have shape \(4, 2\) but targets have shape \(4, 3\)", id="mse-column-count"),
+    pytest.param(lambda: mse(np.zeros(4), np.zeros(5)), ValueError,
+                 r"predictions have shape \(4,\) but targets have shape \(5,\)", id="mse-length"),
+    pytest.param(lambda: mse(np.zeros((4, 2)), np.zeros(4)), ValueError,
+                 r"predictions have shape \(4, 2\) but targets have shape \(4,\)", id="mse-2-columns-vs-vector"),
+    pytest.param(lambda: mse(np.zeros(0), np.zeros(0)), ValueError, r"expected a non-empty batch", id="mse-empty"),
+    pytest.param(lambda: binary_cross_entropy(np.zeros(3), np.array([0.0, 2.0, 1.0])), ValueError,
+                 r"targets y must lie in \[0, 1\]", id="bce-target-above-one"),
+    pytest.param(lambda: binary_cross_entropy(np.zeros(3), np.array([-1.0, 0.0, 1.0])), ValueError,
+                 r"targets y must lie in \[0, 1\]", id="bce-target-negative"),
+    pytest.param(lambda: binary_cross_entropy(np.zeros((3, 2)), np.zeros((3, 2))), ValueError,
+                 r"one logit per example, shape \(N,\) or \(N, 1\), got \(3, 2\)", id="bce-two-logits"),
+]
+
+
+@pytest.mark.parametrize("call, error, match", BAD_INPUT)
+def test_bad_input_gets_a_clear_error(call, error, match):
+    """The call raises `error` with a message naming the shapes or values at fault."""
+    assert_clear_error(call, error, match)
+
+
+def test_mse_accepts_a_column_of_predictions_against_a_vector_of_targets():
+    """The one shape mismatch mse allows: (N, 1) predictions (Linear(D, 1)) against (N,) targets."""
+    loss, grad = mse(np.ones((4, 1)), np.zeros(4))
+    assert loss == 0.5 and grad.shape == (4, 1)
+
+
+def test_bce_accepts_a_column_of_logits_against_a_vector_of_labels():
+    """binary_cross_entropy also accepts (N, 1) logits against (N,) labels, and integer labels."""
+    loss, grad = binary_cross_entropy(np.zeros((4, 1)), np.array([0, 1, 1, 0]))
+    assert loss == pytest.approx(np.log(2)) and grad.shape == (4, 1)
+
+
+def test_integral_float_labels_are_accepted():
+    """Labels 0.0, 1.0, 2.0 (e.g. read from a CSV) are whole numbers and are accepted as class labels."""
+    assert softmax_cross_entropy(LOGITS, np.array([0.0, 2.0]))[0] == pytest.approx(np.log(3))

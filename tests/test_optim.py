@@ -2,8 +2,17 @@
 
 import numpy as np
 import pytest
+from helpers import assert_clear_error  # tests/helpers.py
 
-from labs import SGD, Linear, Param, mse, numerical_gradient, rel_error, trajectory
+from labs import (
+    SGD,
+    Linear,
+    Param,
+    mse,
+    numerical_gradient,
+    rel_error,
+    trajectory,
+)
 
 
 def test_momentum_zero_is_plain_gradient_descent_bitwise():
@@ -132,3 +141,41 @@ def test_momentum_converges_faster_on_a_narrow_valley():
     gd, _ = trajectory(q.grad, [1.0, 1.0], lr=1.0 / q.L, steps=100)
     hb, _ = trajectory(q.grad, [1.0, 1.0], lr=1.0 / q.L, momentum=0.8, steps=100)
     assert q.value(hb[-1]) < q.value(gd[-1]) / 100
+
+
+# --- bad input gets a clear error that names what was wrong (was tests/test_bad_input.py) -------
+
+def sgd(**kwargs):
+    return SGD(Linear(2, 2, init="zeros").parameters(), **{"lr": 0.1, **kwargs})
+
+
+BAD_INPUT = [
+    pytest.param(lambda: sgd(lr=0.0), ValueError, r"learning rate lr must be a positive number, got 0\.0",
+                 id="sgd-lr-zero"),
+    pytest.param(lambda: sgd(lr=-0.1), ValueError, r"lr must be a positive number, got -0\.1", id="sgd-lr-negative"),
+    pytest.param(lambda: sgd(lr=np.nan), ValueError, r"lr must be a positive number, got nan", id="sgd-lr-nan"),
+    pytest.param(lambda: sgd(lr=np.inf), ValueError, r"lr must be a positive number, got inf", id="sgd-lr-inf"),
+    pytest.param(lambda: sgd(momentum=-0.1), ValueError, r"momentum must be in \[0, 1\), got -0\.1",
+                 id="sgd-momentum-negative"),
+    pytest.param(lambda: sgd(momentum=1.0), ValueError, r"momentum must be in \[0, 1\), got 1\.0",
+                 id="sgd-momentum-one"),
+    pytest.param(lambda: sgd(weight_decay=-1e-4), ValueError, r"weight_decay must be >= 0, got -0\.0001",
+                 id="sgd-negative-weight-decay"),
+    pytest.param(lambda: SGD([], lr=0.1), TypeError, r"params must be a non-empty list of Param",
+                 id="sgd-empty-params"),
+    pytest.param(lambda: SGD([np.zeros(3)], lr=0.1), TypeError, r"params must be a non-empty list of Param",
+                 id="sgd-arrays-not-params"),
+]
+
+
+@pytest.mark.parametrize("call, error, match", BAD_INPUT)
+def test_bad_input_gets_a_clear_error(call, error, match):
+    """The call raises `error` with a message naming the shapes or values at fault."""
+    assert_clear_error(call, error, match)
+
+
+def test_param_list_accepts_a_generator():
+    """SGD takes any iterable of Params, e.g. a generator expression."""
+    layer = Linear(2, 2, init="zeros")
+    opt = SGD((p for p in layer.parameters()), lr=0.1)
+    assert opt.params == layer.parameters()

@@ -1,15 +1,17 @@
-"""The training loop: mini-batches, reproducibility, History, divergence, accuracy."""
+"""labs.train: mini-batches, train_epoch, reproducibility, History, divergence, accuracy, the progress bar."""
 
 import warnings
 
 import numpy as np
 import pytest
+from helpers import assert_clear_error, nan_at, rng0  # tests/helpers.py
 
 from labs import (
     SGD,
     DivergenceWarning,
     Linear,
     accuracy,
+    binary_cross_entropy,
     evaluate,
     fit,
     minibatches,
@@ -17,8 +19,10 @@ from labs import (
     mse,
     one_hot,
     softmax_cross_entropy,
+    train_epoch,
 )
 from labs.data import line, spirals
+from labs.train import _in_notebook
 
 # --- minibatches -----------------------------------------------------------------
 
@@ -243,3 +247,161 @@ def test_evaluate_uses_eval_mode():
     assert first == second
     assert first[0] == softmax_cross_entropy(model.eval().forward(X), y)[0]
     assert evaluate(model, mse, X, one_hot(y, 3))[1] is None
+
+
+# --- train_epoch and the accuracy switch -------------------------------------------
+
+
+def test_train_epoch_is_the_loop_of_the_book_and_returns_the_mean_loss():
+    """train_epoch = for each batch: forward, loss, backward, step; it returns the example-weighted mean loss."""
+    X, y = spirals(25, np.random.default_rng(7))
+    m1, m2 = mlp([2, 8, 3], rng=np.random.default_rng(1)), mlp([2, 8, 3], rng=np.random.default_rng(1))
+    mean_loss, acc = train_epoch(m1, softmax_cross_entropy, SGD(m1.parameters(), lr=0.1), X, y, 16,
+                                 np.random.default_rng(2), metric=accuracy)
+    opt, losses, correct = SGD(m2.parameters(), lr=0.1), [], []
+    for Xb, yb in minibatches(X, y, 16, np.random.default_rng(2)):
+        out = m2.forward(Xb)
+        value, dout = softmax_cross_entropy(out, yb)
+        m2.backward(dout)
+        opt.step()
+        losses.append(value * len(Xb))
+        correct.append(accuracy(out, yb) * len(Xb))
+    for p, q in zip(m1.parameters(), m2.parameters()):
+        np.testing.assert_array_equal(p.value, q.value)
+    assert mean_loss == pytest.approx(sum(losses) / len(X), rel=1e-15)
+    assert acc == pytest.approx(sum(correct) / len(X), rel=1e-15)
+    assert train_epoch(m1, softmax_cross_entropy, SGD(m1.parameters(), lr=0.1), X, y, 16,
+                       np.random.default_rng(2))[1] is None  # no metric asked for
+
+
+def test_train_epoch_stops_at_a_non_finite_loss_without_a_step():
+    X, y = line(32, np.random.default_rng(0))
+    model = Linear(1, 1, rng=np.random.default_rng(1))
+    before = [p.value.copy() for p in model.parameters()]
+
+    def broken(pred, target):
+        return np.nan, np.zeros_like(pred)
+
+    value, acc = train_epoch(model, broken, SGD(model.parameters(), lr=0.1), X, y, 8, np.random.default_rng(2))
+    assert np.isnan(value) and acc is None
+    for p, old in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.value, old)
+
+
+@pytest.mark.parametrize(
+    "loss, flag, recorded",
+    [
+        (softmax_cross_entropy, None, True),  # a classifier's loss: accuracy by default, as before
+        (softmax_cross_entropy, False, False),
+        (lambda out, y: softmax_cross_entropy(out, y), None, False),  # a wrapper is not known to classify
+        (lambda out, y: softmax_cross_entropy(out, y), True, True),
+    ],
+)
+def test_fit_records_accuracy_as_asked(loss, flag, recorded):
+    """fit(accuracy=None) records accuracy for losses with loss.classifies; True/False choose explicitly."""
+    data_rng = np.random.default_rng(3)
+    X, y = spirals(20, data_rng)
+    X_val, y_val = spirals(10, data_rng)
+    model = mlp([2, 8, 3], rng=np.random.default_rng(4))
+    history = fit(model, loss, SGD(model.parameters(), lr=0.1), X, y, epochs=2, batch_size=16,
+                  rng=np.random.default_rng(5), val=(X_val, y_val), accuracy=flag)
+    assert len(history.train_acc) == len(history.val_acc) == (2 if recorded else 0)
+    if recorded:
+        assert history.val_acc[-1] == evaluate(model, loss, X_val, y_val, accuracy=True)[1]
+    assert evaluate(model, loss, X_val, y_val, accuracy=False)[1] is None
+
+
+def test_the_classification_losses_say_so_and_mse_does_not():
+    assert softmax_cross_entropy.classifies and getattr(mse, "classifies", False) is False
+
+    assert binary_cross_entropy.classifies
+
+
+# --- the progress bar -----------------------------------------------------------
+
+
+def _fit_line(progress):
+    rng = np.random.default_rng(0)
+    X, y = line(64, rng)
+    model = Linear(1, 1, rng=rng)
+    return fit(model, mse, SGD(model.parameters(), lr=0.1), X, y,
+               epochs=3, batch_size=16, rng=rng, progress=progress)
+
+
+def test_default_is_silent_outside_a_notebook(capsys):
+    """progress=None (the default) prints nothing when not running in a Jupyter kernel."""
+    history = _fit_line(progress=None)
+    out, err = capsys.readouterr()
+    assert history.epochs == 3
+    assert out == "" and err == ""
+
+
+def test_progress_true_draws_a_tqdm_bar(capsys):
+    """progress=True shows tqdm's bar (on stderr in a terminal) with the running loss."""
+    _fit_line(progress=True)
+    err = capsys.readouterr().err
+    assert "epochs" in err and "/3" in err and "loss=" in err
+
+
+def test_in_notebook_is_false_in_tests():
+    """The notebook detection that decides the default says no under pytest."""
+    assert _in_notebook() is False
+
+
+# --- bad input gets a clear error that names what was wrong (was tests/test_bad_input.py) -------
+
+def fit_call(X=None, y=None, **kwargs):
+    """fit of a Linear(2, 1) on mse, with the given pieces replaced by bad ones."""
+    X = np.zeros((5, 2)) if X is None else X
+    y = np.zeros(5) if y is None else y
+    model = Linear(2, 1, init="zeros")
+    args = dict(epochs=1, batch_size=2, rng=rng0())
+    args.update(kwargs)
+    return fit(model, mse, SGD(model.parameters(), lr=0.1), X, y, **args)
+
+
+BAD_INPUT = [
+    pytest.param(lambda: fit_call(X=nan_at((5, 2), (1, 1))), ValueError,
+                 r"fit X contains 1 NaN or infinite value", id="fit-nan-in-X"),
+    pytest.param(lambda: fit_call(X=nan_at((5, 2), (0, 0), np.inf)), ValueError,
+                 r"fit X contains 1 NaN or infinite value", id="fit-inf-in-X"),
+    pytest.param(lambda: fit_call(y=nan_at(5, 3)), ValueError, r"fit y contains 1 NaN or infinite value",
+                 id="fit-nan-in-y"),
+    pytest.param(lambda: fit_call(y=nan_at(5, 3, -np.inf)), ValueError, r"fit y contains 1 NaN or infinite value",
+                 id="fit-inf-in-y"),
+    pytest.param(lambda: fit_call(X=np.zeros(5)), ValueError, r"fit X must be 2-D .*got shape \(5,\)",
+                 id="fit-X-1d"),
+    pytest.param(lambda: fit_call(y=np.zeros(4)), ValueError, r"fit: X has 5 rows but y has 4 entries",
+                 id="fit-length-mismatch"),
+    pytest.param(lambda: fit_call(val=(np.zeros((3, 2)), np.zeros(2))), ValueError,
+                 r"fit val: X has 3 rows but y has 2 entries", id="fit-val-length-mismatch"),
+    pytest.param(lambda: fit_call(val=np.zeros((3, 2))), ValueError, r"val must be a pair \(X_val, y_val\)",
+                 id="fit-val-not-a-pair"),
+    pytest.param(lambda: fit_call(val=(nan_at((3, 2), (0, 0)), np.zeros(3))), ValueError,
+                 r"fit val X contains 1 NaN", id="fit-nan-in-val"),
+    pytest.param(lambda: fit_call(epochs=0), ValueError, r"epochs must be a positive integer, got 0",
+                 id="fit-zero-epochs"),
+    pytest.param(lambda: fit_call(epochs=-3), ValueError, r"epochs must be a positive integer, got -3",
+                 id="fit-negative-epochs"),
+    pytest.param(lambda: fit_call(epochs=2.5), ValueError, r"epochs must be a positive integer, got 2\.5",
+                 id="fit-float-epochs"),
+    pytest.param(lambda: fit_call(batch_size=0), ValueError, r"batch_size must be a positive integer, got 0",
+                 id="fit-zero-batch"),
+    pytest.param(lambda: fit_call(batch_size=-1), ValueError, r"batch_size must be a positive integer, got -1",
+                 id="fit-negative-batch"),
+    pytest.param(lambda: fit_call(rng=0), TypeError, r"rng must be a numpy Generator, .*got int", id="fit-rng-int"),
+    pytest.param(lambda: fit_call(rng=np.random.RandomState(0)), TypeError,  # noqa: NPY002 (the wrong kind on purpose)
+                 r"rng must be a numpy Generator, .*got RandomState", id="fit-rng-randomstate"),
+    pytest.param(lambda: list(minibatches(np.zeros((5, 2)), np.zeros(4), 2, rng0())), ValueError,
+                 r"minibatches: X has 5 rows but y has 4", id="minibatches-length-mismatch"),
+    pytest.param(lambda: list(minibatches(np.zeros((5, 2)), np.zeros(5), 0, rng0())), ValueError,
+                 r"batch_size must be a positive integer, got 0", id="minibatches-zero-batch"),
+    pytest.param(lambda: list(minibatches(np.zeros((5, 2)), np.zeros(5), 2, None)), TypeError,
+                 r"rng must be a numpy Generator", id="minibatches-rng-none"),
+]
+
+
+@pytest.mark.parametrize("call, error, match", BAD_INPUT)
+def test_bad_input_gets_a_clear_error(call, error, match):
+    """The call raises `error` with a message naming the shapes or values at fault."""
+    assert_clear_error(call, error, match)

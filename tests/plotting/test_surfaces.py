@@ -1,12 +1,78 @@
-"""Chapter 3's figure: plotting.phase_diagram (a heatmap over learning rate and momentum)."""
+"""labs.plotting.surfaces: loss_surface (contours and paths) and phase_diagram (chapter 3's heatmap)."""
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from helpers import contour_sets, legend_texts  # tests/helpers.py
 from matplotlib.collections import QuadMesh
 from matplotlib.colors import LogNorm
 
 from labs import plotting
+from labs.data import narrow_valley
+from labs.optim import trajectory
+
+
+@pytest.fixture
+def valley():
+    return narrow_valley(kappa=20)
+
+
+def test_loss_surface_draws_log_spaced_contours(ax, valley):
+    out = plotting.loss_surface(valley.value, (-5, 5), (-2, 2), ax=ax, levels=15)
+    assert out is ax
+    (cs,) = contour_sets(ax)
+    levels = np.asarray(cs.levels)
+    assert len(levels) == 15
+    ratios = levels[1:] / levels[:-1]  # the minimum of the valley is 0, so the levels are geometric
+    np.testing.assert_allclose(ratios, ratios[0], rtol=1e-3)
+    assert ax.get_xlabel() == "$w_1$" and ax.get_ylabel() == "$w_2$"
+
+
+def test_loss_surface_linear_levels(ax, valley):
+    plotting.loss_surface(valley.value, (-5, 5), (-2, 2), ax=ax, levels=10, log_levels=False)
+    levels = np.asarray(contour_sets(ax)[0].levels)
+    np.testing.assert_allclose(np.diff(levels), np.diff(levels)[0])
+
+
+def test_loss_surface_draws_each_trajectory_its_start_and_the_minimum(ax, valley):
+    paths = {f"γ = {g}": trajectory(valley.grad, (-4, 1.5), 1.0, g, 30)[0] for g in (0.0, 0.5)}
+    plotting.loss_surface(valley.value, (-5, 5), (-2, 2), ax=ax, trajectories=paths, minimum=valley.w_star)
+    assert legend_texts(ax) == ["γ = 0.0", "start", "γ = 0.5", "minimum"]
+    by_label = {line.get_label(): line for line in ax.get_lines()}
+    for label, path in paths.items():
+        np.testing.assert_allclose(by_label[label].get_xydata(), path)
+    assert by_label["minimum"].get_marker() == "*"
+    starts = [line for line in ax.get_lines() if line.get_markerfacecolor() == "none"]
+    assert len(starts) == 2  # a ring on the start of each path
+
+
+def test_loss_surface_keeps_the_view_when_a_path_leaves_it(ax, valley):
+    far = np.array([[-4.0, 1.5], [100.0, -300.0]])
+    plotting.loss_surface(valley.value, (-5, 5), (-2, 2), ax=ax, trajectories=far)
+    assert ax.get_xlim() == (-5, 5) and ax.get_ylim() == (-2, 2)
+    assert legend_texts(ax) == ["path", "start"]
+
+
+def bad_f(w):
+    return np.ones(3)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"trajectories": np.zeros((5, 3))}, "trajectories"),
+        ({"trajectories": {"a": np.zeros(5)}}, "trajectories"),
+        ({"minimum": np.zeros(3)}, "minimum"),
+        ({"f": bad_f}, "f must map"),
+        ({"xlim": (5, -5)}, "xlim"),
+        ({"ylim": (1, 2, 3)}, "ylim"),
+        ({"resolution": 1}, "resolution"),
+    ],
+)
+def test_loss_surface_rejects_bad_input(valley, kwargs, name):
+    args = {"f": valley.value, "xlim": (-5, 5), "ylim": (-2, 2)} | kwargs
+    with pytest.raises(ValueError, match=name):
+        plotting.loss_surface(**args)
 
 
 def _grid():

@@ -1,11 +1,10 @@
-"""Chapter 8's figures: plotting.image_grid (small images in a grid) and plotting.confusion_heatmap."""
+"""labs.plotting.images: image_grid (chapter 8)."""
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from matplotlib.patches import Rectangle
 
-from labs.plotting import COLORS, confusion_heatmap, image_grid
+from labs.plotting import COLORS, image_grid
 
 
 def test_image_grid_shows_each_image_reshaped_with_its_title_and_blank_spare_cells():
@@ -55,39 +54,4 @@ def test_image_grid_colours_titles_and_draws_in_a_given_figure():
 def test_image_grid_bad_input_gets_a_clear_error(kwargs, message):
     with pytest.raises(ValueError, match=message):
         image_grid(**kwargs)
-    plt.close("all")
-
-
-def test_confusion_heatmap_writes_nonzero_counts_and_frames_the_mistakes():
-    counts = np.array([[30, 0, 2], [0, 25, 0], [1, 0, 40]])
-    ax = confusion_heatmap(counts, class_names=["zero", "one", "two"])
-    texts = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts}
-    assert texts == {(0, 0): "30", (0, 2): "2", (1, 1): "25", (2, 0): "1", (2, 2): "40"}
-    np.testing.assert_array_equal(ax.get_images()[0].get_array(), counts)
-    frames = sorted((round(p.get_y() + 0.45), round(p.get_x() + 0.45)) for p in ax.patches if isinstance(p, Rectangle))
-    assert frames == [(0, 2), (2, 0)]  # the two off-diagonal cells, (true, predicted)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["zero", "one", "two"]
-    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
-    plt.close(ax.figure)
-
-
-def test_confusion_heatmap_text_is_white_on_dark_cells_only():
-    ax = confusion_heatmap(np.array([[100, 1], [0, 100]]))
-    colours = {t.get_text(): t.get_color() for t in ax.texts}
-    assert colours["100"] == "white" and colours["1"] == COLORS["black"]
-    plt.close(ax.figure)
-
-
-@pytest.mark.parametrize(
-    "counts, kwargs, message",
-    [
-        (np.ones((2, 3)), {}, "square"),
-        (np.array([[1, -1], [0, 1]]), {}, "non-negative"),
-        (np.array([[1.5, 0], [0, 1]]), {}, "whole numbers"),
-        (np.eye(2), {"class_names": ["a"]}, "class_names"),
-    ],
-)
-def test_confusion_heatmap_bad_input_gets_a_clear_error(counts, kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        confusion_heatmap(counts, **kwargs)
     plt.close("all")

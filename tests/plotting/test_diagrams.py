@@ -1,12 +1,65 @@
-"""Chapter 5's figure: plotting.computational_graph (boxes, arrows, edge labels, states)."""
+"""labs.plotting.diagrams: network_diagram and computational_graph (chapter 5)."""
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
+from labs import plotting
 from labs.plotting import GRAPH_STATES, computational_graph
+
+
+def circles(ax):
+    return [p for p in ax.patches if isinstance(p, Circle)]
+
+
+def connections(ax):
+    (lines,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    return lines.get_segments()
+
+
+def test_network_diagram_draws_every_unit_and_connection(ax):
+    out = plotting.network_diagram([2, 3, 3, 1], ax=ax)
+    assert out is ax
+    assert len(circles(ax)) == 2 + 3 + 3 + 1
+    assert len(connections(ax)) == 2 * 3 + 3 * 3 + 3 * 1
+    assert [t.get_text() for t in ax.texts] == ["input", "hidden 1", "hidden 2", "output"]
+    assert not ax.axison
+    assert ax.get_aspect() == 1.0
+
+
+def test_network_diagram_elides_wide_layers():
+    ax = plotting.network_diagram([64, 5, 10], max_units=8)
+    visible = 7 + 5 + 7  # first 6 units, an ellipsis, the last unit
+    assert len(circles(ax)) == visible
+    assert len(connections(ax)) == 7 * 5 + 5 * 7
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count(r"$\vdots$") == 2
+    assert "input\n(64 units)" in texts and "hidden" in texts and "output\n(10 units)" in texts
+
+
+def test_network_diagram_uses_given_labels(ax):
+    plotting.network_diagram([4, 1], ax=ax, labels=["$x$", "$\\hat y$"])
+    assert [t.get_text() for t in ax.texts] == ["$x$", "$\\hat y$"]
+    assert len(circles(ax)) == 5
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"sizes": [3]}, "sizes"),
+        ({"sizes": [3, 0, 1]}, "sizes"),
+        ({"sizes": [3, 2.5, 1]}, "sizes"),
+        ({"sizes": [2, 3, 1], "labels": ["a", "b"]}, "labels"),
+        ({"sizes": [2, 3, 1], "max_units": 2}, "max_units"),
+    ],
+)
+def test_network_diagram_rejects_bad_input(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        plotting.network_diagram(**kwargs)
+
 
 NODES = {
     "y": (0.0, 0.0, "$y$"),
@@ -14,6 +67,8 @@ NODES = {
     "z": (2.0, -1.0, "$z$"),
     "f": (4.0, 0.0, "$f$"),
 }
+
+
 EDGES = [("y", "x", "$2$"), ("y", "z", r"$\cos y$"), ("x", "f"), ("z", "f", "$x^2$")]
 
 
@@ -42,8 +97,10 @@ def test_boxes_are_centred_on_their_nodes_and_arrows_stop_outside_them():
         assert box.get_x() + box.get_width() / 2 == pytest.approx(x)
         assert box.get_y() + box.get_height() / 2 == pytest.approx(y)
     arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert len(arrows) == len(EDGES)
+    ax.figure.canvas.draw()
     for arrow in arrows:
-        for point in arrow._posA_posB:  # the two end points, in data units
+        for point in arrow.get_path().vertices:  # every point of the arrow, head included, in data units
             inside = [abs(point[0] - x) < width / 2 and abs(point[1] - y) < height / 2 for x, y, _ in NODES.values()]
             assert not any(inside), f"arrow end {point} lies inside a box"
     plt.close(ax.figure)
