@@ -75,3 +75,11 @@ student: $(STAMP)
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/submissions [TIMEOUT=120] [JOBS=1]"; exit 2; }
 	$(BIN)/python -m grader autograde "$(SUBMISSIONS)" --source book/labs --out grades --timeout $(TIMEOUT) --jobs $(JOBS)
+
+# Reading and running the notebooks (self-study): JupyterLab, pinned in requirements.txt with
+# jupyterlab-myst (renders the book's MyST markdown), opened on book/ in your browser.
+#   make lab                          http://localhost:8888/lab/tree/book (the URL with its token is printed)
+#   make lab LAB_ARGS="--no-browser --port 8890"
+.PHONY: lab
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/book $(LAB_ARGS)
