@@ -83,3 +83,9 @@ grade: $(STAMP)
 .PHONY: lab
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/book $(LAB_ARGS)
+
+# The student-version book for a course (see book/instructors.md): every lab as `make student`
+# releases it (no solutions, no hidden tests), built strictly into _build/student/html.
+.PHONY: student-book
+student-book: $(STAMP) $(NPM_STAMP)
+	$(BIN)/python tools/student_book.py

@@ -94,7 +94,7 @@ def test_no_folder_of_a_clone_but_the_package_is_named_labs():
     """From any folder of a clone, `import labs` can only find the package, never a look-alike folder."""
     clashes = sorted(d for d in _tracked_dirs() if d.rsplit("/", 1)[-1] == "labs" and d != "labs")
     assert clashes == [], (f"{clashes}: Python takes a folder named labs for the package when a kernel "
-                           "starts beside it; rename it (book/labs -> book/lab_notebooks)")
+                           "starts beside it; give the folder another name")
 
 
 def test_import_labs_from_the_book_folder_gives_the_package():
