@@ -89,3 +89,9 @@ lab: $(STAMP)
 .PHONY: student-book
 student-book: $(STAMP) $(NPM_STAMP)
 	$(BIN)/python tools/student_book.py
+
+# Gradescope (see book/instructors.md): one autograder zip per lab into _build/gradescope/, graded
+# inside Gradescope by the same engine as `make grade` (grader/gradescope.py, tools/gradescope/).
+.PHONY: gradescope
+gradescope: $(STAMP)
+	$(BIN)/python -m grader.gradescope build --source book/labs --out _build/gradescope

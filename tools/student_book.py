@@ -151,6 +151,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, default=OUT, help="folder for src/ and html/ (default: _build/student)")
     p.add_argument("--labs-only", action="store_true", help="only the lab pages (and the root page)")
     args = p.parse_args(argv)
+    if str(ROOT) not in sys.path:  # run as a script: the grader package is in the repository
+        sys.path.insert(0, str(ROOT))
     src = stage(args.out / "src", labs_only=args.labs_only)
     # The lab pages alone link to chapters that are not built: only the whole book is built strictly.
     build(src, args.out / "html", strict=not args.labs_only)
