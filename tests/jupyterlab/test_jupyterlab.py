@@ -153,8 +153,9 @@ def count_raw_myst(cells: list[dict]) -> dict:
 
     A role is raw when its syntax shows (``{name}`` before its target: nothing rendered it), or,
     rendered by jupyterlab-myst, when its target shows instead of what it stands for: a glued value's
-    key (``{glue:text}`ch3_kappa:.0f``` shown as "ch3_kappa:.0f"), or a citation or reference that
-    jupyterlab-myst marks as not found.
+    key (``{glue:text}`ch3_kappa:.0f``` shown as "ch3_kappa:.0f"), an inline expression not yet
+    evaluated (``{eval}`f"{ch3_kappa:.0f}"```: its value shows once the cells have run), or a
+    citation or reference that jupyterlab-myst marks as not found.
     """
     raw: dict[str, int] = {}
     for cell in cells:
@@ -165,7 +166,7 @@ def count_raw_myst(cells: list[dict]) -> dict:
             shown = False
             if "{" + name + "}" + target in text:
                 shown = True
-            elif name.startswith("glue") and target in text:
+            elif (name.startswith("glue") or name == "eval") and target in text:
                 shown = True
             else:
                 for key in (label, *label.split(",")):
@@ -208,6 +209,9 @@ def test_count_raw_myst_sees_what_a_reader_sees():
             "text": "At k:.2f the rate is fine, see (1) and smith2020."}
     glued = {"source": source, "myst": True, "not_found": [],
              "text": "At 0.25 the rate is fine, see (1) and (Smith, 2020)."}
+    evaluated = {"source": 'At {eval}`f"{k:.2f}"` the rate', "myst": True, "not_found": [], "text": "At 0.25 the rate"}
+    pending = {**evaluated, "text": 'At f"{k:.2f}" the rate'}
     assert count_raw_myst([plain]) == {"glue:text": 1, "eq": 1, "cite:p": 1}
     assert count_raw_myst([myst]) == {"glue:text": 1, "cite:p": 1}
     assert count_raw_myst([glued]) == {}
+    assert count_raw_myst([evaluated]) == {} and count_raw_myst([pending]) == {"eval": 1}
