@@ -67,8 +67,9 @@ def free_port() -> int:
 class LabServer:
     """``jupyter lab`` serving a copy of book/ from ``root`` (a temporary folder)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, myst: bool = True):
         self.root = root
+        self.myst = myst  # False: jupyterlab-myst disabled, JupyterLab's own markdown (for comparison)
         self.token = secrets.token_hex(16)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -82,6 +83,10 @@ class LabServer:
                  ("config", "data", "runtime", "settings", "workspaces")}
         for folder in homes.values():
             folder.mkdir(parents=True)
+        if not self.myst:
+            (homes["config"] / "labconfig").mkdir()
+            (homes["config"] / "labconfig" / "page_config.json").write_text(
+                json.dumps({"disabledExtensions": {"jupyterlab-myst": True}}))
         for name, value in SETTINGS.items():
             plugin, file = name.rsplit("/", 1)
             (homes["settings"] / plugin).mkdir(parents=True, exist_ok=True)
