@@ -164,7 +164,7 @@ def count_raw_myst(cells: list[dict]) -> dict:
             name, target = m.group(1), m.group(2)
             label = re.sub(r"^.*<([^>]+)>$", r"\1", target)
             shown = False
-            if "{" + name + "}" + target in text:
+            if "{" + name + "}" + target in text or m.group(0) in text:  # inline code, or a code block
                 shown = True
             elif (name.startswith("glue") or name == "eval") and target in text:
                 shown = True
