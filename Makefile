@@ -82,7 +82,8 @@ grade: $(STAMP)
 #   make lab LAB_ARGS="--no-browser --port 8890"
 .PHONY: lab
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/book $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/book \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # The student-version book for a course (see book/instructors.md): every lab as `make student`
 # releases it (no solutions, no hidden tests), built strictly into _build/student/html.
