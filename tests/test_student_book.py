@@ -106,7 +106,7 @@ def test_no_solution_and_no_hidden_test_anywhere_in_the_student_book(student_sit
 
 def test_lab_pages_show_the_stubs_and_the_self_checks(student_site):
     for lab in LABS:
-        page = student_site / "book" / "labs" / f"{lab.stem}.html"
+        page = student_site / student_book.LABS / f"{lab.stem}.html"
         assert page.is_file(), f"{page} was not built"
         text = html.unescape(page_text(page))
         student = labformat.student_version(nbformat.read(lab, 4))
@@ -124,7 +124,7 @@ def test_lab_pages_show_the_stubs_and_the_self_checks(student_site):
 
 def test_student_book_leaves_out_the_instructors_page_and_the_launch_buttons(student_site):
     assert not (student_site / "book" / "instructors.html").exists()
-    text = (student_site / "book" / "labs" / f"{EXECUTED}.html").read_text(encoding="utf-8")
+    text = (student_site / student_book.LABS / f"{EXECUTED}.html").read_text(encoding="utf-8")
     assert "instructors.html" not in text
     assert "mybinder.org" not in text and "colab.research.google.com" not in text
 
@@ -133,5 +133,5 @@ def test_student_book_leaves_out_the_instructors_page_and_the_launch_buttons(stu
 def test_stubs_are_shown_not_folded(student_site):
     """The instructor's book folds each solution ("Show code cell source"); the student book shows the stub."""
     for lab in LABS:
-        text = page_text(student_site / "book" / "labs" / f"{lab.stem}.html")
+        text = page_text(student_site / student_book.LABS / f"{lab.stem}.html")
         assert "Show code cell source" not in text, f"{lab.stem}: a cell is folded"
