@@ -75,3 +75,24 @@ student: $(STAMP)
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/submissions [TIMEOUT=120] [JOBS=1]"; exit 2; }
 	$(BIN)/python -m grader autograde "$(SUBMISSIONS)" --source book/labs --out grades --timeout $(TIMEOUT) --jobs $(JOBS)
+
+# Reading and running the notebooks (self-study): JupyterLab, pinned in requirements.txt with
+# jupyterlab-myst (renders the book's MyST markdown), opened on book/ in your browser.
+#   make lab                          http://localhost:8888/lab/tree/book (the URL with its token is printed)
+#   make lab LAB_ARGS="--no-browser --port 8890"
+.PHONY: lab
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/book \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# The student-version book for a course (see book/instructors.md): every lab as `make student`
+# releases it (no solutions, no hidden tests), built strictly into _build/student/html.
+.PHONY: student-book
+student-book: $(STAMP) $(NPM_STAMP)
+	$(BIN)/python tools/student_book.py
+
+# Gradescope (see book/instructors.md): one autograder zip per lab into _build/gradescope/, graded
+# inside Gradescope by the same engine as `make grade` (grader/gradescope.py, tools/gradescope/).
+.PHONY: gradescope
+gradescope: $(STAMP)
+	$(BIN)/python -m grader.gradescope build --source book/labs --out _build/gradescope
