@@ -36,14 +36,20 @@ def test_eval_role_refuses_other_expressions():
     assert eval_glue.glue_text('f"{x:.2f} and {y}"') is None
 
 
-def test_the_wrapper_binds_the_key_and_calls_myst_nbs_glue():
+def test_labs_glue_binds_the_key_in_the_notebook_and_calls_myst_nbs_glue(monkeypatch):
+    """The chapters' glue: a variable for JupyterLab's {eval}, and myst-nb's glue for the book."""
+    import myst_nb
+    from IPython.core.interactiveshell import InteractiveShell
+
+    import labs.glue
+
+    shell = InteractiveShell.instance()
     calls = []
-    body = glue_to_eval.WRAPPER.split("\n", 1)[1]  # without the import of myst-nb's glue
-    scope = {"_myst_glue": lambda *a, **k: calls.append((a, k))}
-    exec(compile(body, "<cell>", "exec"), scope)
-    scope["glue"]("ch3_kappa", 12.5, display=False)
-    assert scope["ch3_kappa"] == 12.5 and calls == [(("ch3_kappa", 12.5), {"display": False})]
-    assert all(len(line) <= 80 for line in glue_to_eval.WRAPPER.splitlines())
+    monkeypatch.setattr(myst_nb, "glue", lambda *a, **k: calls.append((a, k)))
+    monkeypatch.setattr(labs.glue, "get_ipython", lambda: shell)
+    labs.glue.glue("ch3_kappa", 12.5, display=False)
+    assert shell.user_ns["ch3_kappa"] == 12.5
+    assert calls == [(("ch3_kappa", 12.5), {"display": False})]
 
 
 def test_script_is_idempotent_on_a_copy_of_a_chapter(tmp_path):

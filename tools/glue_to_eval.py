@@ -8,8 +8,8 @@ run. So this script, for every chapter notebook given (default: book/0*.ipynb):
 * in markdown cells, rewrites ``{glue:text}`key:spec``` as ``{eval}`f"{key:spec}"``` and
   ``{glue:text}`key``` / ``{glue}`key``` as ``{eval}`key``` (keys of other documents,
   ``path::key``, and keys that are not Python names are left alone and listed);
-* in code cells, replaces ``from myst_nb import glue`` by myst-nb's glue under another name and a
-  ``glue`` of the same signature that also binds the key as a variable, so that the kernel knows
+* in code cells, replaces ``from myst_nb import glue`` by ``from labs.glue import glue``, which
+  calls myst-nb's glue and also binds the key as a variable, so that the kernel knows
   ``ch3_kappa`` when JupyterLab evaluates the expression.
 
 In the built book, ``tools/eval_glue.py`` (a Sphinx extension in ``_config.yml``) makes
@@ -33,13 +33,7 @@ import nbformat
 ROLE = re.compile(r"\{glue(?::text)?\}`([^`]*)`")
 NAME = re.compile(r"[A-Za-z_]\w*$")
 IMPORT = "from myst_nb import glue"
-WRAPPER = '''from myst_nb import glue as _myst_glue
-
-
-def glue(name, value, display=True):
-    """myst-nb's glue; also binds ``name`` for JupyterLab's {eval}."""
-    globals()[name] = value
-    _myst_glue(name, value, display=display)'''
+WRAPPER = "from labs.glue import glue"
 
 
 def rewrite_markdown(source: str, skipped: list[str]) -> str:
