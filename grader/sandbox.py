@@ -10,7 +10,8 @@ What a sandboxed process gets (``command(...)``):
   and cgroup (``bwrap --unshare-all``), no nested user namespaces, a new session (no
   terminal), and ``--die-with-parent``; ``/proc`` lists only its own processes;
 * **what it can read**: ``/usr``, a read-only Python environment (the interpreter, the
-  grader's site-packages, and a per-process staging copy of the ``labs`` package), the
+  grader's site-packages, and a staged copy of the ``labs`` package, shared by every grader
+  process with the same ``labs``: ``<tmp>/grader-sandbox-<euid>/env-<hash>``), the
   paths in ``readable`` and the files the caller put in ``workdir`` (both read-only);
   nothing else of the host: no repository, no lab sources, no other submission, no output;
 * **what it can write**: only ``workdir`` (also ``HOME``, ``TMPDIR`` and ``/tmp``), which
@@ -33,9 +34,9 @@ environment, but the code sees and can change everything the grader's user can.
 
 from __future__ import annotations
 
-import atexit
 import compileall
 import fcntl
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -43,6 +44,7 @@ import re
 import shutil
 import signal
 import site
+import stat
 import subprocess
 import sys
 import tempfile
@@ -149,43 +151,99 @@ def _deps() -> list[str]:
     return out
 
 
+def _cache_root() -> Path:
+    """``<tmp>/grader-sandbox-<euid>``: mode 755 (the slot uid must reach what is bound from it),
+    owned by us and not a link, else refused."""
+    d = Path(tempfile.gettempdir()) / f"grader-sandbox-{os.geteuid()}"
+    try:
+        d.mkdir(mode=0o755)
+    except FileExistsError:
+        pass
+    st = d.lstat()
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+        raise RuntimeError(f"{d} must be a folder owned by uid {os.geteuid()}, writable only by it")
+    os.chmod(d, 0o755)
+    return d
+
+
+def _key() -> str:
+    """What the staged environment depends on: the interpreter, the grader's site-packages, the
+    files of ``labs`` (their bytes), and whether the base interpreter needs a farm."""
+    h = hashlib.sha256()
+    base_exe = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+    h.update(repr((sys.version, base_exe, sys.base_prefix, _deps(), _needs_farm(), INSIDE, 2)).encode())
+    labs = _labs_dir()
+    for path in sorted(labs.rglob("*")):
+        if "__pycache__" in path.parts or path.suffix == ".pyc" or not path.is_file():
+            continue
+        h.update(str(path.relative_to(labs)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:20]
+
+
 def _staging() -> Path:
-    """A staging venv, built once per process: ``pyvenv.cfg``, ``bin/python`` (a link to the
-    base interpreter), and in its site-packages a copy of ``labs`` (compiled) and a ``.pth``
-    that adds the grader's site-packages (their path inside the sandbox, and on the host for
-    ``insecure``). Bound read-only at ``/sandbox/python``; removed when the process exits."""
+    """The staging venv: ``pyvenv.cfg``, ``bin/python`` (a link to the base interpreter), and in
+    its site-packages a compiled copy of ``labs`` and a ``.pth`` that adds the grader's
+    site-packages (their path inside the sandbox, and on the host for ``insecure``). Bound
+    read-only at ``/sandbox/python``. Built once (atomically, by whichever grader process
+    comes first) under ``<tmp>/grader-sandbox-<euid>/env-<key>``, next to the base farm if one
+    is needed, and shared by every later process with the same ``labs`` and interpreter."""
     global _staging_dir
     with _staging_lock:
         if _staging_dir is not None and _staging_dir.is_dir():
             return _staging_dir
-        top = Path(tempfile.mkdtemp(prefix="grader-sandbox-env-"))
-        os.chmod(top, 0o755)
-        atexit.register(shutil.rmtree, top, True)
-        root = top / "venv"
-        root.mkdir()
-        base_exe = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
-        ver = f"python{sys.version_info.major}.{sys.version_info.minor}"
-        (root / "bin").mkdir()
-        os.symlink(base_exe, root / "bin" / "python")
-        os.symlink("python", root / "bin" / "python3")
-        (root / "pyvenv.cfg").write_text(
-            f"home = {os.path.dirname(base_exe)}\ninclude-system-site-packages = false\n"
-            f"version = {'.'.join(map(str, sys.version_info[:3]))}\n")
-        sp = root / "lib" / ver / "site-packages"
-        sp.mkdir(parents=True)
-        shutil.copytree(_labs_dir(), sp / "labs", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        compileall.compile_dir(sp / "labs", ddir=f"{INSIDE_VENV}/lib/{ver}/site-packages/labs", quiet=2)
-        deps = _deps()
-        inside = [f"{INSIDE_DEPS}/{i}" for i in range(len(deps))]
-        (sp / "zz-grader-deps.pth").write_text("\n".join(inside + deps) + "\n")
-        for dirpath, _dirnames, filenames in os.walk(root):  # readable by the sandbox's uid
-            os.chmod(dirpath, 0o755)
-            for f in filenames:
-                path = os.path.join(dirpath, f)
-                if not os.path.islink(path):  # never chmod through a link (bin/python is the interpreter)
-                    os.chmod(path, 0o644)
-        _staging_dir = root
-        return root
+        cache = _cache_root()
+        final = cache / f"env-{_key()}"
+        if not final.is_dir():
+            build = Path(tempfile.mkdtemp(prefix=".build-", dir=cache))
+            try:
+                _build_env(build)
+                os.chmod(build, 0o755)
+                os.rename(build, final)
+            except OSError:
+                if not final.is_dir():
+                    raise
+            finally:
+                shutil.rmtree(build, ignore_errors=True)
+            _prune(cache, keep=final)
+        _staging_dir = final / "venv"
+        return _staging_dir
+
+
+def _prune(cache: Path, keep: Path, days: float = 7):
+    """Remove staged environments not used for ``days`` (older labs or interpreters)."""
+    for old in cache.glob("env-*"):
+        try:
+            if old != keep and time.time() - old.stat().st_mtime > days * 86400:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def _build_env(top: Path):
+    root = top / "venv"
+    base_exe = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+    ver = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    (root / "bin").mkdir(parents=True)
+    os.symlink(base_exe, root / "bin" / "python")
+    os.symlink("python", root / "bin" / "python3")
+    (root / "pyvenv.cfg").write_text(
+        f"home = {os.path.dirname(base_exe)}\ninclude-system-site-packages = false\n"
+        f"version = {'.'.join(map(str, sys.version_info[:3]))}\n")
+    sp = root / "lib" / ver / "site-packages"
+    sp.mkdir(parents=True)
+    shutil.copytree(_labs_dir(), sp / "labs", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    compileall.compile_dir(sp / "labs", ddir=f"{INSIDE_VENV}/lib/{ver}/site-packages/labs", quiet=2)
+    deps = _deps()
+    inside = [f"{INSIDE_DEPS}/{i}" for i in range(len(deps))]
+    (sp / "zz-grader-deps.pth").write_text("\n".join(inside + deps) + "\n")
+    if _needs_farm():
+        _build_farm(Path(sys.base_prefix).resolve(), top / "base")
+    for dirpath, _dirnames, filenames in os.walk(root):  # readable by the sandbox's uid
+        os.chmod(dirpath, 0o755)
+        for f in filenames:
+            path = os.path.join(dirpath, f)
+            if not os.path.islink(path):  # never chmod through a link (bin/python is the interpreter)
+                os.chmod(path, 0o644)
 
 
 def _others_can_read(path) -> bool:
@@ -198,21 +256,23 @@ def _others_can_read(path) -> bool:
     return bool(mode & 0o004) and (not os.path.isdir(p) or bool(mode & 0o001))
 
 
+def _needs_farm() -> bool:
+    base = Path(sys.base_prefix).resolve()
+    return (os.geteuid() == 0 and not (str(base) == "/usr" or str(base).startswith("/usr/"))
+            and not _others_can_read(base))
+
+
 def _base_binds(staging: Path) -> list[tuple[str, str]]:
     """``[(host, inside)]`` for the base interpreter's prefix. Bound where it is when the slot uid
     can read it there; otherwise (e.g. pyenv under a /root of mode 700) a hard-linked (or,
     across file systems, copied) farm of the interpreter, libpython and the standard library
-    (without its tests and site-packages), built once per process, is bound at the same path."""
+    (without its tests and site-packages), staged with the venv, is bound at the same path."""
     base = Path(sys.base_prefix).resolve()
     if str(base) == "/usr" or str(base).startswith("/usr/"):
         return []
-    if os.geteuid() != 0 or _others_can_read(base):
-        return [(str(base), str(base))]
-    farm = staging.parent / "base"
-    with _staging_lock:
-        if not farm.is_dir():
-            _build_farm(base, farm)
-    return [(str(farm), str(base))]
+    if _needs_farm():
+        return [(str(staging.parent / "base"), str(base))]
+    return [(str(base), str(base))]
 
 
 def _build_farm(base: Path, farm: Path):
