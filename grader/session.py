@@ -165,7 +165,7 @@ class Session:
         return self.request({"op": "call", "name": name}, args, kwargs, subst)
 
     def request(self, message, args=(), kwargs=None, subst=None):
-        """Send a request and serve the callbacks it causes; return its value, or raise what the student's code raised."""
+        """Send a request and serve the callbacks it causes; return its value or raise the error."""
         outermost = self.depth == 0
         if outermost:
             self.refs, self.callback_error = {}, None
@@ -182,6 +182,10 @@ class Session:
                 raise ValueError(f"the grader cannot send this value to the student's code: {exc}") from None
             self.send(message)
             value = self._await(codec)
+        except StudentError:
+            if outermost and self.callback_error is not None:
+                raise self.callback_error from None  # the grader's own check failed first: that is the reason
+            raise
         finally:
             self.depth -= 1
         if outermost and self.callback_error is not None:
