@@ -60,7 +60,7 @@ def _already_graded(out_dir, sub, insecure):
         same = row is not None and row.digest == digest(sub.path)
     except OSError:
         return False
-    return same and row.status != "error" and row.sandbox == ("insecure" if insecure else "bubblewrap")
+    return same and row.status != "grader_error" and row.sandbox == ("insecure" if insecure else "bubblewrap")
 
 
 class _Batch:
@@ -99,7 +99,7 @@ class _Batch:
     def _worker_failed(self, sub, problem):
         source = lf.read_lab(self.source_dir / f"{sub.lab}.ipynb")
         reason = f"the autograder's worker failed ({' '.join(problem.split())[:300]})"
-        row = LabResult(sub.student, sub.lab, str(sub.path), status="error",
+        row = LabResult(sub.student, sub.lab, str(sub.path), status="grader_error",
                         sandbox="insecure" if self.insecure else "bubblewrap")
         row.tests, row.notes = all_tests(source, "error", reason), [reason]
         write_row(self.out_dir, row)

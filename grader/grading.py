@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 
 from . import trusted
+from .labsuse import flag_labs_uses
 from .metadata import grade_id, is_grade, points
 from .outputs import executed_notebook
 from .rebuild import build_graded_notebook
@@ -67,7 +68,7 @@ def grade_submission(source, path, student, lab, *, timeout=120, limits=None, sl
         _grade(source, submission, result, timeout, limits, slot, insecure, executed_dir)
     except Exception as exc:  # a failure of the grader itself: report, go on
         reason = f"the autograder could not grade this notebook ({type(exc).__name__}: {one_line(str(exc), 200)})"
-        result.status, result.tests = "error", all_tests(source, "error", reason)
+        result.status, result.tests = "grader_error", all_tests(source, "error", reason)
         result.notes.append(reason)
     finally:
         result.seconds = time.monotonic() - t0
@@ -76,7 +77,7 @@ def grade_submission(source, path, student, lab, *, timeout=120, limits=None, sl
 
 def _grade(source, submission, result, timeout, limits, slot, insecure, executed_dir):
     nb, notes, changed_tests = build_graded_notebook(source, submission, result.lab)
-    result.notes.extend(notes)
+    result.notes.extend(notes + flag_labs_uses(source, nb))
     cells = [{"index": i, "source": c.source} for i, c in enumerate(nb.cells)
              if c.cell_type == "code" and not is_grade(c) and c.source.strip()]
     start = time.monotonic()
@@ -87,7 +88,9 @@ def _grade(source, submission, result, timeout, limits, slot, insecure, executed
             ready = session.ready()
         except Stopped as stop:
             ready = {"cells": [], "stopped": None, "truncated": False}
-            result.tests = _stopped_rows(source, stop, timeout, "before your notebook had finished running")
+            where = f"while running {_cell_name(nb, session)}"
+            result.tests = _stopped_rows(source, stop, timeout, where)
+            result.notes.append(f"{_stop_words(stop, timeout)} {where}; no test could be run")
             result.status = "timeout" if stop.why == "timeout" else "error"
         else:
             result.notes.extend(_notebook_notes(nb, ready, timeout))
@@ -107,6 +110,13 @@ def _grade(source, submission, result, timeout, limits, slot, insecure, executed
 def _stopped_rows(source, stop, timeout, when):
     why = _stop_words(stop, timeout)
     return all_tests(source, "timeout" if stop.why == "timeout" else "error", f"not run: {why} {when}")
+
+
+def _cell_name(nb, session):
+    index = session.current_cell
+    if not (isinstance(index, int) and 0 <= index < len(nb.cells)):
+        return "your notebook"
+    return f"'{grade_id(nb.cells[index]) or f'cell {index} (a cell you added)'}'"
 
 
 def _stop_words(stop, timeout):

@@ -80,7 +80,7 @@ def feedback_markdown(student, results):
 
 
 def _result_words(r, t):
-    if r.status in ("invalid", "error", "duplicate", "too_large", "symlink") and t.status != "passed":
+    if r.status in ("invalid", "grader_error", "duplicate", "too_large", "symlink") and t.status != "passed":
         return "**not run**" + (f": {t.reason}" if t.reason else "")
     words = "passed" if t.status == "passed" else f"**{t.status.replace('_', ' ')}**"
     return words + (f": {t.reason}" if t.reason else "")

@@ -164,8 +164,11 @@ def _figures(outputs):
     plt.close("all")
 
 
-def run_cells(shell, cells, budget, outputs):
-    """Run every cell within ``budget`` seconds; return ``(results, stopped)`` for the ``ready`` message."""
+def run_cells(shell, cells, budget, outputs, server):
+    """Run every cell within ``budget`` seconds; return ``(results, stopped)`` for the ``ready`` message.
+
+    Before each cell, the grader is told its index: if the process dies there, it knows where.
+    """
     deadline = time.monotonic() + budget
 
     def alarm(signum, frame):
@@ -180,6 +183,7 @@ def run_cells(shell, cells, budget, outputs):
             stopped = {"index": cell["index"], "why": "timeout"}
             break
         outputs.start()
+        server.send({"op": "cell", "index": cell["index"]})
         signal.setitimer(signal.ITIMER_REAL, left)
         try:
             result = shell.run_cell(cell["source"], store_history=False)
@@ -352,9 +356,9 @@ def main(argv):
     os.environ.setdefault("MPLBACKEND", "Agg")
     outputs = Outputs()
     shell = make_shell(outputs)
-    results, stopped = run_cells(shell, job["cells"], float(job["budget"]), outputs)
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)
     server = Server(fd_in, fd_out, shell.user_ns)
+    results, stopped = run_cells(shell, job["cells"], float(job["budget"]), outputs, server)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
     server.send({"op": "ready", "cells": results, "stopped": stopped, "truncated": outputs.truncated})
     try:
         server.serve()

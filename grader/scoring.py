@@ -15,6 +15,8 @@ __all__ = ["TestResult", "LabResult", "explain", "explain_exception", "descripti
 class TestResult:
     """One graded test cell of one submission: a row of the grade table."""
 
+    __test__ = False  # not a pytest test class
+
     test: str
     description: str
     points: float
@@ -30,7 +32,8 @@ class LabResult:
     student: str
     lab: str
     path: str
-    status: str = "graded"  # graded, timeout, invalid, unknown_lab, duplicate, error, ...
+    status: str = "graded"  # graded, timeout, error (the notebook's process died), grader_error (retried on a
+    # rerun), or the finder's invalid, unknown_lab, duplicate, too_large, symlink
     tests: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     seconds: float = 0.0

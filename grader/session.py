@@ -95,6 +95,7 @@ class Session:
         self._out, self._in = self.process.stdin.fileno(), self.process.stdout.fileno()
         self._buffer = b""
         self.refs, self.callback_error, self.depth = {}, None, 0
+        self.current_cell = None  # the index of the cell the runner said it was running
 
     # --- the channel --------------------------------------------------------------
     def _read_exact(self, n):
@@ -140,6 +141,9 @@ class Session:
     def ready(self):
         """Wait for the runner's ``ready`` message (the cells' outputs); return it."""
         message = self.receive()
+        while message.get("op") == "cell" and isinstance(message.get("index"), int):
+            self.current_cell = message["index"]
+            message = self.receive()
         if message.get("op") != "ready" or not isinstance(message.get("cells"), list):
             raise Stopped("protocol", "the runner did not report its cells")
         return message

@@ -121,6 +121,8 @@ class Codec:
         model = _labs_model(value, self, depth)
         if model is not None:
             return model
+        if _quadratic_class() is not None and type(value) is _quadratic_class():
+            return {"$quad": [self.encode(value.A, depth + 1), self.encode(value.w_star, depth + 1)]}
         ref = self.export(value) if self.export else None
         if ref is None:
             raise ProtocolError(f"a value of type {type(value).__name__} cannot be sent (only numbers, strings, "
@@ -186,6 +188,8 @@ class Codec:
             gen = _make_rng(payload)
             self.generators.append(gen)
             return gen
+        if tag == "$quad" and isinstance(payload, list) and len(payload) == 2:
+            return _quadratic(*(self.decode(v, depth + 1) for v in payload))
         if tag == "$labs" and self.build_labs is not None:
             return self.build_labs(self._labs_layers(payload, depth))
         if tag in ("$fn", "$obj") and self.resolve is not None and _is_id(payload):
@@ -296,6 +300,26 @@ def _labs_model(value, codec, depth):
             extra = []
         described.append([name] + [codec.encode(v, depth + 1) for v in extra])
     return {"$labs": described}
+
+
+def _quadratic_class():
+    """labs' ``Quadratic`` cost (``C(w) = 1/2 (w - w*)^T A (w - w*)``), wherever labs keeps it, or None."""
+    import sys
+    for name in ("labs.data", "labs.costs", "labs"):
+        cls = getattr(sys.modules.get(name), "Quadratic", None)
+        if cls is not None:
+            return cls
+    return None
+
+
+def _quadratic(A, w_star):
+    """A labs ``Quadratic`` rebuilt from its two arrays (sent as ``{"$quad": [A, w_star]}``)."""
+    import labs  # noqa: F401  (so that _quadratic_class finds it)
+
+    ok = all(isinstance(v, np.ndarray) and v.dtype.kind in "biuf" for v in (A, w_star))
+    if not ok or A.ndim != 2 or A.shape != (w_star.size, w_star.size) or w_star.ndim != 1:
+        raise ProtocolError("a malformed Quadratic (A must be (P, P) and w_star (P,))")
+    return _quadratic_class()(A=A.astype(np.float64), w_star=w_star.astype(np.float64))
 
 
 def build_labs(layers):
