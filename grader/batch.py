@@ -11,6 +11,8 @@ duplicates, too large, not a notebook, unknown lab) become rows too.
 
 import dataclasses
 import json
+import os
+import select
 import subprocess
 import sys
 import threading
@@ -63,14 +65,59 @@ def _already_graded(out_dir, sub, insecure):
     return same and row.status != "grader_error" and row.sandbox == ("insecure" if insecure else "bubblewrap")
 
 
-class _Batch:
-    """The state of one batch: where things go, and the lock that guards rewriting the tables."""
+class _Worker:
+    """A :mod:`grader.worker` process of one slot, started on first use and again after it failed."""
 
-    def __init__(self, source_dir, out_dir, timeout, limits, insecure, log):
+    def __init__(self):
+        self.process, self._buffer = None, b""
+
+    def run(self, payload, timeout):
+        """Send one job; ``None`` when it reported done, else what went wrong (the worker is then stopped)."""
+        if self.process is None or self.process.poll() is not None:
+            self.process = subprocess.Popen([sys.executable, "-m", "grader.worker"], stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            self._buffer = b""
+        try:
+            self.process.stdin.write(payload.encode("utf-8") + b"\n")
+            self.process.stdin.flush()
+            return self._wait(time.monotonic() + timeout)
+        except OSError as exc:
+            self.stop()
+            return f"it could not be reached ({exc})"
+
+    def _wait(self, deadline):
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            ready = select.select([fd], [], [], max(0.0, left))[0] if left > 0 else []
+            if not ready:
+                self.stop()
+                return "it did not finish in time and was stopped"
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                code = self.process.wait()
+                self.process = None
+                return f"it ended with exit status {code}"
+            self._buffer += chunk
+        _, self._buffer = self._buffer.split(b"\n", 1)
+        return None
+
+    def stop(self):
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+class _Batch:
+    """The state of one batch: where things go, the workers, and the lock that guards rewriting the tables."""
+
+    def __init__(self, source_dir, out_dir, timeout, limits, insecure, log, jobs):
         self.source_dir, self.out_dir, self.timeout = Path(source_dir), Path(out_dir), timeout
         self.limits, self.insecure, self.log = limits, insecure, log
         self.lock, self.last_report = threading.Lock(), 0.0
-        self.slots = []
+        self.slots = list(range(jobs))[::-1]
+        self.workers = [_Worker() for _ in range(jobs)]
 
     def grade(self, sub):
         """Grade ``sub`` in a worker process; whatever happens to the worker, a row is written."""
@@ -80,12 +127,7 @@ class _Batch:
             path = self.source_dir / f"{sub.lab}.ipynb"
             payload = json.dumps(job(path, sub, self.out_dir, self.timeout, self.limits, slot, self.insecure))
             before = time.time()
-            try:
-                done = subprocess.run([sys.executable, "-m", "grader.worker"], input=payload, text=True,
-                                      capture_output=True, timeout=self.timeout + WORKER_GRACE)
-                problem = None if done.returncode == 0 else f"exit status {done.returncode}: {done.stderr[-300:]}"
-            except subprocess.TimeoutExpired:
-                problem = "it did not finish in time and was stopped"
+            problem = self.workers[slot].run(payload, self.timeout + WORKER_GRACE)
             written = row_path(self.out_dir, sub.student, sub.lab)
             row = read_row(written) if written.exists() and written.stat().st_mtime >= before - 1 else None
             if row is None:
@@ -95,6 +137,15 @@ class _Batch:
                 self.slots.append(slot)
         self._report(row)
         return row
+
+    def close(self):
+        for worker in self.workers:
+            if worker.process is not None:
+                worker.process.stdin.close()
+                try:
+                    worker.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.stop()
 
     def _worker_failed(self, sub, problem):
         source = lf.read_lab(self.source_dir / f"{sub.lab}.ipynb")
@@ -141,10 +192,12 @@ def autograde(submissions_dir, source_dir, out_dir, *, timeout=120, jobs=1, limi
     todo = [s for s in found if not _already_graded(out_dir, s, insecure)]
     if len(todo) < len(found):
         log(f"resuming: {len(found) - len(todo)} notebooks already graded in {out_dir}")
-    batch = _Batch(source_dir, out_dir, timeout, limits or sandbox.Limits(), insecure, log)
-    batch.slots = list(range(max(1, jobs)))[::-1]
-    with ThreadPoolExecutor(max(1, jobs)) as pool:
-        list(pool.map(batch.grade, todo))
+    batch = _Batch(source_dir, out_dir, timeout, limits or sandbox.Limits(), insecure, log, max(1, jobs))
+    try:
+        with ThreadPoolExecutor(max(1, jobs)) as pool:
+            list(pool.map(batch.grade, todo))
+    finally:
+        batch.close()
     results = read_rows(out_dir)
     write_reports(results, out_dir)
     log(f"wrote {out_dir / 'grades.csv'}, {out_dir / 'summary.csv'} and {out_dir / 'feedback'}/<student>.md")
