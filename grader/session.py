@@ -69,6 +69,9 @@ class Handle:
     def __call__(self, *args, **kwargs):
         return self._session.request({"op": "method", "obj": self._key, "name": "__call__"}, args, kwargs)
 
+    def __bool__(self):
+        raise TypeError("an object of the student's has no truth value on the grader's side")
+
     def __repr__(self):
         return "<an object of the student's>"
 

@@ -33,8 +33,8 @@ import numpy as np
 
 __all__ = ["ProtocolError", "Codec", "read_frame", "write_frame", "MAX_FRAME", "MAX_DEPTH", "MAX_ARRAY_BYTES"]
 
-MAX_FRAME = 96 * 2**20  # bytes of one JSON frame
-MAX_ARRAY_BYTES = 64 * 2**20  # bytes of all arrays in one frame together
+MAX_FRAME = 48 * 2**20  # bytes of one JSON frame
+MAX_ARRAY_BYTES = 32 * 2**20  # bytes of all arrays in one frame together (base64 makes them 4/3 larger)
 MAX_DEPTH = 32  # nesting of lists, tuples and dicts
 MAX_ITEMS = 1_000_000  # values in one frame
 MAX_INT = 2**160
