@@ -153,6 +153,8 @@ def batch(tmp_path_factory):
     procs = [_grade(subs, out), _grade(clean_subs, clean_out)]
     results = [p.communicate(timeout=900) + (p.returncode,) for p in procs]
     seconds = time.monotonic() - start
+    for (stdout, stderr, _), name in zip(results, ("attack", "clean")):
+        (top / f"{name}.log").write_text(stdout + "\n--- stderr ---\n" + stderr)
     tables = {}
     for name in ("grades.csv", "summary.csv"):
         path = out / name
