@@ -490,12 +490,20 @@ def _fontlist(staging: Path) -> Path | None:
 
 # --- the command ------------------------------------------------------------------------------
 
+def _tool(name: str) -> str:
+    """The absolute path of a tool (found on the grader's PATH, then in /usr/bin and /bin), so that
+    the command works whatever environment the caller gives Popen. Tools in /usr stay valid
+    inside the sandbox, where /usr is bound at the same path."""
+    found = shutil.which(name) or shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin")
+    return os.path.realpath(found) if found else name
+
+
 def _limit_args(limits: Limits, insecure: bool) -> list[str]:
     nproc = limits.processes
     if insecure and os.geteuid() != 0:
         # outside a user namespace the count is of all this user's processes: allow that many more
         nproc += len(_pids_of(os.getuid()))
-    return ["prlimit", f"--as={limits.memory}", f"--nproc={nproc}", f"--fsize={limits.file_size}",
+    return [_tool("prlimit"), f"--as={limits.memory}", f"--nproc={nproc}", f"--fsize={limits.file_size}",
             f"--cpu={limits.cpu_time}:{limits.cpu_time + CPU_GRACE}", "--core=0", "--nofile=1024", "--"]
 
 
@@ -516,15 +524,15 @@ def command(argv: list[str], *, workdir: Path, readable: list[Path] = (), limits
     if insecure:
         if argv and argv[0] == python(False):
             argv = [python(True), *argv[1:]]
-        return ["env", "-i", *(f"{k}={v}" for k, v in the_env.items()), *_limit_args(limits, True), *argv]
+        return [_tool("env"), "-i", *(f"{k}={v}" for k, v in the_env.items()), *_limit_args(limits, True), *argv]
 
     staging = _staging()
     out = []
     if os.geteuid() == 0:
         _open_to_sandbox(workdir, readable)
         u = uid(slot)
-        out += ["setpriv", f"--reuid={u}", f"--regid={u}", "--clear-groups", "--inh-caps=-all"]
-    out += ["bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+        out += [_tool("setpriv"), f"--reuid={u}", f"--regid={u}", "--clear-groups", "--inh-caps=-all"]
+    out += [_tool("bwrap"), "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
             "--hostname", "sandbox", "--cap-drop", "ALL"]
     out += ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "lib", "lib32", "lib64", "libx32", "sbin"):
