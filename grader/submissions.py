@@ -83,33 +83,33 @@ def _notebook_problem(path: Path, max_bytes: int) -> str:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
-        return f"it cannot be opened ({exc.strerror})"
+        return f"cannot be opened ({exc.strerror})"
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(f.fileno())
         if not stat.S_ISREG(st.st_mode):
-            return "it is not a regular file"
+            return "is not a regular file"
         data = f.read(max_bytes + 1)
     if len(data) > max_bytes:
-        return f"it grew above {max_bytes} bytes while being read"
+        return f"grew above {max_bytes} bytes while being read"
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return f"it is not a notebook: not UTF-8 text (byte {exc.start})"
+        return f"is not a notebook: not UTF-8 text (byte {exc.start})"
     try:
         raw = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        return f"it is not a notebook: not JSON ({str(exc)[:120]})"
+        return f"is not a notebook: not JSON ({str(exc)[:120]})"
     if not isinstance(raw, dict) or not isinstance(raw.get("nbformat"), int):
-        return "it is not a notebook: JSON without an 'nbformat' version"
+        return "is not a notebook: JSON without an 'nbformat' version"
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # any failure of the reader is the file's problem
-        return f"it is not a notebook ({type(exc).__name__}: {str(exc)[:120]})"
+        return f"is not a notebook ({type(exc).__name__}: {str(exc)[:120]})"
     cells = nb.get("cells")
     if not isinstance(cells, list) or not all(isinstance(c, dict) and isinstance(c.get("source", ""), str)
                                               and c.get("cell_type") in ("code", "markdown", "raw")
                                               for c in cells):
-        return "it is not a notebook: no valid list of cells"
+        return "is not a notebook: no valid list of cells"
     return ""
 
 
