@@ -97,38 +97,60 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--old", default="/tmp/oldgrader")
     parser.add_argument("--insecure", action="store_true", help="run the new grader without bubblewrap")
+    parser.add_argument("--new-first", action="store_true", help="in each pair of runs, the new grader first")
+    parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results-grading.json"),
+                        help="where to write the results (runs already in it are kept)")
+    parser.add_argument("--report", action="store_true", help="print the table of --json, run nothing")
     args = parser.parse_args(argv)
+    if args.report:
+        print(table(json.loads(Path(args.json).read_text())))
+        return
     old = old_tree(args.old)
     runs = []
     with tempfile.TemporaryDirectory(prefix="bench-subs-") as subs:
         kinds = submissions(subs, args.n)
         for round_ in range(args.rounds):
             for jobs in args.jobs:
-                for which, tree in (("old", old), ("new", ROOT)):
+                pair = (("old", old), ("new", ROOT))
+                for which, tree in pair[::-1] if args.new_first else pair:
                     load = os.getloadavg()[0]
                     seconds, points = grade(which, tree, subs, jobs, args.timeout, args.insecure)
-                    runs.append({"grader": which, "jobs": jobs, "round": round_, "seconds": round(seconds, 1),
+                    runs.append({"grader": which, "jobs": jobs, "round": round_, "new_first": args.new_first,
+                                 "seconds": round(seconds, 1),
                                  "per_minute": round(60 * args.n / seconds, 2), "load_before": round(load, 2),
                                  "load_after": round(os.getloadavg()[0], 2), "points": points})
                     print(f"{which} grader, {jobs} job(s): {seconds:.1f} s, {60 * args.n / seconds:.2f} notebooks/min "
                           f"(load {load:.1f} -> {os.getloadavg()[0]:.1f})", flush=True)
+    path = Path(args.json)
+    earlier = json.loads(path.read_text())["runs"] if path.exists() else []
     report = {"n": args.n, "mix": {k: kinds.count(k) for k in sorted(set(kinds))}, "cpus": os.cpu_count(),
-              "sandbox": "insecure" if args.insecure else "bubblewrap", "runs": runs}
-    (ROOT / "benchmarks" / "results-grading.json").write_text(json.dumps(report, indent=1) + "\n")
+              "sandbox": "insecure" if args.insecure else "bubblewrap", "runs": earlier + runs}
+    path.write_text(json.dumps(report, indent=1) + "\n")
     print(table(report))
 
 
 def table(report):
-    """The Markdown table of ``report``: per job count, each grader's notebooks/minute and the new/old ratio."""
-    lines = ["| jobs | old grader (nb/min) | new grader (nb/min) | new time / old time | load (1 min) |",
-             "|---|---|---|---|---|"]
-    for jobs in sorted({r["jobs"] for r in report["runs"]}):
-        old = [r for r in report["runs"] if r["jobs"] == jobs and r["grader"] == "old"]
-        new = [r for r in report["runs"] if r["jobs"] == jobs and r["grader"] == "new"]
-        t_old, t_new = (sum(r["seconds"] for r in rs) / len(rs) for rs in (old, new))
-        loads = [r["load_before"] for r in old + new]
-        lines.append(f"| {jobs} | {60 * report['n'] / t_old:.2f} | {60 * report['n'] / t_new:.2f} | "
-                     f"{t_new / t_old:.2f} | {min(loads):.1f}-{max(loads):.1f} |")
+    """The Markdown table of ``report``: per job count, each back-to-back pair of runs (old and new grader on
+    the same folder), its notebooks per minute, the ratio of their times, and the load during the pair."""
+    lines = ["| jobs | pair | old grader (nb/min) | new grader (nb/min) | new time / old time | load (1 min) |",
+             "|---|---|---|---|---|---|"]
+    runs = report["runs"]
+    for jobs in sorted({r["jobs"] for r in runs}):
+        mine = [r for r in runs if r["jobs"] == jobs]
+        pairs = [mine[i:i + 2] for i in range(0, len(mine) - 1, 2)]
+        for k, pair in enumerate(pairs):
+            old = next(r for r in pair if r["grader"] == "old")
+            new = next(r for r in pair if r["grader"] == "new")
+            order = "new first" if pair[0] is new else "old first"
+            loads = [r["load_before"] for r in pair] + [r["load_after"] for r in pair]
+            lines.append(f"| {jobs} | {k + 1} ({order}) | {old['per_minute']:.1f} | {new['per_minute']:.1f} | "
+                         f"{new['seconds'] / old['seconds']:.2f} | {min(loads):.1f}-{max(loads):.1f} |")
+        t_old = sum(r["seconds"] for r in mine if r["grader"] == "old")
+        t_new = sum(r["seconds"] for r in mine if r["grader"] == "new")
+        n_old = sum(r["grader"] == "old" for r in mine)
+        n_new = sum(r["grader"] == "new" for r in mine)
+        rate_old, rate_new = 60 * report["n"] * n_old / t_old, 60 * report["n"] * n_new / t_new
+        lines.append(f"| {jobs} | all | {rate_old:.1f} | {rate_new:.1f} | {rate_old / rate_new:.2f} | |")
     return "\n".join(lines)
 
 

@@ -25,7 +25,7 @@ from . import sandbox, submissions
 from .grading import all_tests, digest
 from .metadata import format_points
 from .reports import write_reports
-from .rows import read_row, read_rows, row_path, write_row
+from .rows import forget_rejected, read_row, read_rows, rejected_path, row_path, write_row
 from .scoring import LabResult, TestResult
 
 __all__ = ["SandboxUnavailable", "autograde", "job"]
@@ -187,8 +187,10 @@ def autograde(submissions_dir, source_dir, out_dir, *, timeout=120, jobs=1, limi
     found, rejected = submissions.find_submissions(Path(submissions_dir), set(sources))
     if not found and not rejected:
         log(f"no notebooks found under {submissions_dir}/<student>/")
+    forget_rejected(out_dir)
     for rej in rejected:
-        write_row(out_dir, _rejected_row(rej, sources, insecure))
+        path = rejected_path(out_dir, rej.student, rej.lab, rej.where)
+        write_row(out_dir, _rejected_row(rej, sources, insecure), path)
     todo = [s for s in found if not _already_graded(out_dir, s, insecure)]
     if len(todo) < len(found):
         log(f"resuming: {len(found) - len(todo)} notebooks already graded in {out_dir}")

@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 from .scoring import LabResult
 
-__all__ = ["safe_name", "row_path", "write_row", "read_row", "read_rows", "write_atomic"]
+__all__ = ["safe_name", "row_path", "rejected_path", "write_row", "read_row", "read_rows", "write_atomic",
+           "forget_rejected"]
 
 
 def safe_name(name):
@@ -31,6 +32,19 @@ def safe_name(name):
 def row_path(out_dir, student, lab):
     """Where the row file of ``student``'s ``lab`` lives."""
     return Path(out_dir) / "rows" / safe_name(student) / f"{safe_name(lab)}.json"
+
+
+def rejected_path(out_dir, student, lab, where):
+    """Where the row file of a file the finder rejected lives: beside the graded one, never in its place
+    (a duplicate is rejected for the very (student, lab) whose other copy is graded)."""
+    tag = hashlib.sha256(str(where).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return Path(out_dir) / "rows" / safe_name(student) / f"{safe_name(lab)}~rejected-{tag}.json"
+
+
+def forget_rejected(out_dir):
+    """Remove the row files of rejected files (a batch finds them anew each time it runs)."""
+    for path in (Path(out_dir) / "rows").glob("*/*~rejected-*.json"):
+        path.unlink(missing_ok=True)
 
 
 def write_atomic(path, text):
@@ -49,9 +63,9 @@ def write_atomic(path, text):
         raise
 
 
-def write_row(out_dir, result):
-    """Write ``result``'s row file; return its path."""
-    path = row_path(out_dir, result.student, result.lab)
+def write_row(out_dir, result, path=None):
+    """Write ``result``'s row file (at ``path``, or where :func:`row_path` says); return its path."""
+    path = path or row_path(out_dir, result.student, result.lab)
     write_atomic(path, json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     return path
 

@@ -104,3 +104,15 @@ def test_a_worker_that_dies_is_replaced_and_its_submission_gets_an_error_row(tmp
     row = b._worker_failed(Submission("bob", LAB1, path), "it ended with exit status -9")
     assert row.status == "grader_error" and all(t.status == "error" for t in row.tests)
     assert "the autograder's worker failed (it ended with exit status -9)" in row.tests[0].reason
+
+
+def test_a_rejected_duplicate_gets_a_row_file_of_its_own(tmp_path):
+    from grader.rows import forget_rejected, rejected_path
+
+    write_row(tmp_path, lab_result("ann"))
+    dup = lab_result("ann")
+    dup.status = "duplicate"
+    write_row(tmp_path, dup, rejected_path(tmp_path, "ann", LAB1, "ann/copy/x.ipynb"))
+    assert sorted(r.status for r in read_rows(tmp_path)) == ["duplicate", "graded"]
+    forget_rejected(tmp_path)
+    assert [r.status for r in read_rows(tmp_path)] == ["graded"]
