@@ -202,10 +202,12 @@ def test_attack_scores_no_more_than_the_same_honest_work(batch, name):
                            f"it printed {_attack_lines(batch['out'], student)}")
 
 
-def test_duplicates_count_once(batch):
+def test_duplicates_count_once_and_are_reported(batch):
     rows = [r for r in _rows(batch["out"]) if r["student"] == "a_duplicate"]
     assert sum(float(r["points"] or 0) for r in rows) <= 10
-    assert any(r["status"] == "duplicate" for r in rows)
+    duplicates = [r for r in rows if r["status"] == "duplicate"]
+    assert duplicates, "the two extra copies have no rows of their own (issue 10: each becomes a row with a reason)"
+    assert all("only one" in r["reason"] for r in duplicates)
 
 
 def test_honest_classmates_rows_are_unchanged_by_the_attackers(batch):
@@ -227,7 +229,7 @@ def test_grade_tables_are_not_rewritten_after_the_batch(batch):
         assert seen is not None, f"{name} was not written"
         path = batch["out"] / name
         assert (path.read_bytes(), path.stat().st_mtime_ns) == seen, f"{name} changed after the batch ended"
-        assert b"a_daemon" not in path.read_bytes()
+        assert b"DAEMON_WAS_HERE" not in path.read_bytes()
 
 
 def test_labs_sources_and_classmates_files_are_unchanged(batch):

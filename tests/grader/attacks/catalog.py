@@ -312,7 +312,7 @@ for _ in range(1200):
     for path in ('__OUT__/grades.csv', '__OUT__/summary.csv'):
         try:
             with open(path, 'w') as f:
-                f.write('student,lab,test,points,max_points,status,reason\\\\na_daemon,lab01_linear_regression,all,10,10,passed,\\\\n')
+                f.write('student,lab,test,points,max_points,status,reason\\\\nDAEMON_WAS_HERE,lab01_linear_regression,all,10,10,passed,\\\\n')
         except OSError:
             pass
 """
