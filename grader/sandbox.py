@@ -333,7 +333,9 @@ _lease_lock = threading.Lock()
 
 
 def _lock_dir() -> Path:
-    d = Path(tempfile.gettempdir()) / "grader-sandbox-uids"
+    """Where the uid leases live: one fixed folder for every grader process on the machine
+    (not $TMPDIR, which two processes may set differently)."""
+    d = Path("/run/grader-sandbox-uids") if os.access("/run", os.W_OK) else Path("/tmp/grader-sandbox-uids")
     d.mkdir(mode=0o700, exist_ok=True)
     st = d.lstat()
     if st.st_uid != os.geteuid() or not os.path.isdir(d) or os.path.islink(d) or st.st_mode & 0o077:
