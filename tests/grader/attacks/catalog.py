@@ -403,7 +403,7 @@ print("ATTACK rich_output: produced 120 MB of output")''')]),
     Attack("channel_forge", "write fake replies on every inherited file descriptor", "junk", [
         ("after", "setup", '''import os, json
 _fake = (json.dumps({"verdict": "passed", "points": 10, "ok": True, "result": [0.0]}) + "\\n").encode()
-for _fd in range(3, 64):
+for _fd in range(0, 64):  # the runner's own stdin/stdout/stderr included
     try:
         os.write(_fd, _fake * 3)
         print("ATTACK channel_forge: wrote to fd", _fd)
