@@ -246,6 +246,45 @@ def test_no_network_not_even_the_hosts_loopback():
     assert "connected" not in done.result.values()
 
 
+def test_two_sandboxes_at_once_cannot_reach_each_other():
+    listener = Path(tempfile.mkdtemp(prefix="sbtest-"))
+    (listener / "main.py").write_text(textwrap.dedent("""
+        import socket, sys, time
+        tcp = socket.socket(); tcp.bind(("127.0.0.1", 45678)); tcp.listen(5)
+        unix = socket.socket(socket.AF_UNIX); unix.bind("\\0grader-neighbour"); unix.listen(5)
+        print("listening", flush=True)
+        time.sleep(60)
+    """))
+    argv = sb.command([sb.python(), str(listener / "main.py")], workdir=listener, slot=SLOT + 1)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "listening"
+        done, _ = run("""
+            import json, os, socket
+            out = {}
+            for name, family, address in (("tcp", socket.AF_INET, ("127.0.0.1", 45678)),
+                                          ("unix", socket.AF_UNIX, "\\0grader-neighbour")):
+                s = socket.socket(family)
+                s.settimeout(3)
+                try:
+                    s.connect(address)
+                    out[name] = "connected"
+                except OSError as e:
+                    out[name] = type(e).__name__
+            out["processes"] = [open(f"/proc/{p}/cmdline", "rb").read().decode(errors="replace")
+                                for p in os.listdir("/proc") if p.isdigit()]
+            print(json.dumps(out))
+        """)
+    finally:
+        proc.kill()
+        proc.wait()
+        sb.cleanup(SLOT + 1)
+        shutil.rmtree(listener, ignore_errors=True)
+    assert done.returncode == 0, done.stderr
+    assert done.result["tcp"] != "connected" and done.result["unix"] != "connected"
+    assert not any(str(listener) in c for c in done.result["processes"])
+
+
 def test_sees_nothing_of_the_host_but_its_own_files():
     secret = Path(tempfile.mkdtemp(prefix="sbtest-secret-"))
     os.chmod(secret, 0o755)
