@@ -404,6 +404,38 @@ def test_killing_the_sandbox_from_outside_ends_everything_in_it():
         shutil.rmtree(work, ignore_errors=True)
 
 
+def test_a_grader_that_dies_takes_its_sandbox_with_it():
+    work = Path(tempfile.mkdtemp(prefix="sbtest-"))
+    (work / "main.py").write_text(textwrap.dedent(DAEMONS) + "\ntime.sleep(300)\n")
+    grader = textwrap.dedent(f"""
+        import subprocess, sys
+        from pathlib import Path
+        from grader import sandbox as sb
+        argv = sb.command([sb.python(), "{work}/main.py"], workdir=Path("{work}"), slot=0)
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+        line = proc.stdout.readline()
+        print(sb.uid(0), line.strip(), flush=True)
+        proc.wait()
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", grader], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        uid, started = parent.stdout.readline().split(" ", 1)
+        assert "setsid" in started
+        if os.geteuid() == 0:
+            assert len(alive_as(int(uid))) >= 4
+        parent.kill()  # the grader crashes: no cleanup() is ever called
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while alive_as(int(uid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert alive_as(int(uid)) == []
+    finally:
+        parent.kill()
+        parent.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 # --- availability and the insecure mode --------------------------------------------------------
 
 def test_available_says_how_to_install_bubblewrap(monkeypatch):
