@@ -277,3 +277,31 @@ def test_each_row_file_is_written_once_graded_and_a_rerun_resumes(batch):
         {p: t for p, t in before.items() if p != victim and p not in rejected}
     assert {(r.student, r.lab): r.points for r in read_rows(out)}[("cy_sign", LAB1)] == 7
     assert os.path.exists(out / "grades.csv")
+
+
+def test_an_infinite_loop_is_cut_at_the_time_limit_and_what_ran_before_counts(tmp_path):
+    """A tiny lab: f works, g loops forever when called; the tests before g's keep their points."""
+    from grader_helpers import tiny_lab
+
+    from grader import grade_submission, sandbox
+
+    def solution(name, body):
+        return lf.solution_cell(name, f"def {name}():\n    # TODO: x\n    ### BEGIN SOLUTION\n    {body}\n"
+                                      "    ### END SOLUTION")
+
+    def test(gid, call):
+        return lf.test_cell(gid, 1, f"# Graded tests (1 point)\n### BEGIN HIDDEN TESTS\nassert {call} == 1, 'no'\n"
+                                    "### END HIDDEN TESTS")
+
+    source = tiny_lab(solution("f", "return 1"), solution("g", "return 1"), test("t_f", "f()"),
+                      test("t_g", "g()"), test("t_after", "f()"))
+    submission = lf.student_version(source, "tiny")
+    cell(submission, "f").source = "def f():\n    return 1"
+    cell(submission, "g").source = "def g():\n    while True:\n        pass"
+    write(submission, tmp_path / "dee" / "tiny.ipynb")
+    r = grade_submission(source, tmp_path / "dee" / "tiny.ipynb", "dee", "tiny", timeout=8, insecure=INSECURE,
+                         limits=sandbox.Limits())
+    assert r.status == "timeout" and r.points == 1 and r.seconds < 30
+    assert [(t.test, t.status) for t in r.tests] == [("t_f", "passed"), ("t_g", "timeout"), ("t_after", "timeout")]
+    assert r.tests[1].reason == "stopped at the time limit (8 s) while running this test"
+    assert r.tests[2].reason == "not run: stopped at the time limit (8 s) while running 't_g'"

@@ -76,3 +76,31 @@ def test_a_solution_that_calls_the_labs_implementation_is_flagged_not_the_honest
         assert bool(notes) == flagged, notes
         if flagged:
             assert "labs.softmax" in notes[0]
+
+
+def test_a_worker_that_dies_is_replaced_and_its_submission_gets_an_error_row(tmp_path):
+    """The batch's worker protocol: a dead worker is reported, the next job gets a fresh one."""
+    import json
+
+    from grader_helpers import INSECURE, LABS, write
+
+    from grader import batch as batch_mod
+    from grader import labformat as lf
+    from grader import sandbox
+    from grader.submissions import Submission
+
+    path = tmp_path / "subs" / "ann" / f"{LAB1}.ipynb"
+    write(lf.student_version(SOURCES[LAB1], LAB1), path)
+    worker = batch_mod._Worker()
+    try:
+        assert "exit status" in worker.run("this is not a job", 60)  # the worker dies on it
+        job = batch_mod.job(LABS / f"{LAB1}.ipynb", Submission("ann", LAB1, path), tmp_path / "out", 60,
+                            sandbox.Limits(), 0, INSECURE)
+        assert worker.run(json.dumps(job), 150) is None  # a new worker took it
+    finally:
+        worker.stop()
+    assert read_row(row_path(tmp_path / "out", "ann", LAB1)).points == 0
+    b = batch_mod._Batch(LABS, tmp_path / "out", 60, sandbox.Limits(), INSECURE, lambda *a: None, 1)
+    row = b._worker_failed(Submission("bob", LAB1, path), "it ended with exit status -9")
+    assert row.status == "grader_error" and all(t.status == "error" for t in row.tests)
+    assert "the autograder's worker failed (it ended with exit status -9)" in row.tests[0].reason
