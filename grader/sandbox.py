@@ -29,7 +29,18 @@ bwrap's, and when it dies the kernel kills every process left in the namespace (
 any process still running as the slot's uid.
 
 ``insecure=True`` runs without bwrap (for a machine that has none): the same rlimits and
-environment, but the code sees and can change everything the grader's user can.
+environment, but the code sees and can change everything the grader's user can, and a
+``setsid`` daemon can outlive it.
+
+What it does not bound (no cgroups: the grader may run where it cannot create them):
+
+* memory is per process: one sandbox can hold up to ``processes`` x ``memory`` (plus its
+  tmpfs). On a shared machine, bound the whole grader too, e.g. ``systemd-run --scope -p
+  MemoryMax=8G make grade ...``, or lower ``--processes``;
+* the tmpfs bounds bytes, not files: empty files (about 50,000 a second here) cost kernel
+  memory until the sandbox ends, which the wall-clock limit bounds;
+* ``/proc/1/cmdline`` inside is bwrap's command line: it names the host paths bound in
+  (the staged environment, the working folder), though nothing else of them is visible.
 """
 
 from __future__ import annotations
@@ -333,7 +344,9 @@ _lease_lock = threading.Lock()
 
 
 def _lock_dir() -> Path:
-    d = Path(tempfile.gettempdir()) / "grader-sandbox-uids"
+    """Where the uid leases live: one fixed folder for every grader process on the machine
+    (not $TMPDIR, which two processes may set differently)."""
+    d = Path("/run/grader-sandbox-uids") if os.access("/run", os.W_OK) else Path("/tmp/grader-sandbox-uids")
     d.mkdir(mode=0o700, exist_ok=True)
     st = d.lstat()
     if st.st_uid != os.geteuid() or not os.path.isdir(d) or os.path.islink(d) or st.st_mode & 0o077:

@@ -69,6 +69,15 @@ def alive_as(uid):
     return sb._pids_of(uid) if os.geteuid() == 0 else []
 
 
+def survivors(uid, within=5.0):
+    """The processes of ``uid`` still alive after ``within`` seconds (a PID namespace being torn
+    down takes a moment on a loaded machine); nobody kills them meanwhile."""
+    deadline = time.monotonic() + within
+    while alive_as(uid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return alive_as(uid)
+
+
 # --- identity and environment ---------------------------------------------------------------
 
 def test_runs_unprivileged_with_its_own_uid_and_a_clean_environment(monkeypatch):
@@ -152,8 +161,8 @@ def test_fork_bomb_of_300_processes_stops_at_the_limit_and_leaves_nothing():
     assert done.returncode == 0, done.stderr
     assert done.result["error"] == "BlockingIOError"
     assert done.result["forked"] < sb.Limits().processes
-    assert sb.cleanup(SLOT) == 0  # the PID namespace took the sleepers with it
-    assert alive_as(sb.uid(SLOT)) == []
+    assert survivors(sb.uid(SLOT)) == []  # the PID namespace took the sleepers with it, no cleanup() needed
+    assert sb.cleanup(SLOT) == 0
 
 
 def test_file_of_512_mib_stops_at_the_file_size_limit():
@@ -244,6 +253,45 @@ def test_no_network_not_even_the_hosts_loopback():
         server.close()
     assert done.returncode == 0, done.stderr
     assert "connected" not in done.result.values()
+
+
+def test_two_sandboxes_at_once_cannot_reach_each_other():
+    listener = Path(tempfile.mkdtemp(prefix="sbtest-"))
+    (listener / "main.py").write_text(textwrap.dedent("""
+        import socket, sys, time
+        tcp = socket.socket(); tcp.bind(("127.0.0.1", 45678)); tcp.listen(5)
+        unix = socket.socket(socket.AF_UNIX); unix.bind("\\0grader-neighbour"); unix.listen(5)
+        print("listening", flush=True)
+        time.sleep(60)
+    """))
+    argv = sb.command([sb.python(), str(listener / "main.py")], workdir=listener, slot=SLOT + 1)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "listening"
+        done, _ = run("""
+            import json, os, socket
+            out = {}
+            for name, family, address in (("tcp", socket.AF_INET, ("127.0.0.1", 45678)),
+                                          ("unix", socket.AF_UNIX, "\\0grader-neighbour")):
+                s = socket.socket(family)
+                s.settimeout(3)
+                try:
+                    s.connect(address)
+                    out[name] = "connected"
+                except OSError as e:
+                    out[name] = type(e).__name__
+            out["processes"] = [open(f"/proc/{p}/cmdline", "rb").read().decode(errors="replace")
+                                for p in os.listdir("/proc") if p.isdigit()]
+            print(json.dumps(out))
+        """)
+    finally:
+        proc.kill()
+        proc.wait()
+        sb.cleanup(SLOT + 1)
+        shutil.rmtree(listener, ignore_errors=True)
+    assert done.returncode == 0, done.stderr
+    assert done.result["tcp"] != "connected" and done.result["unix"] != "connected"
+    assert not any(str(listener) in c for c in done.result["processes"])
 
 
 def test_sees_nothing_of_the_host_but_its_own_files():
@@ -341,8 +389,7 @@ DAEMONS = """
 def test_a_setsid_or_double_forked_daemon_does_not_outlive_the_sandbox():
     done, _ = run(DAEMONS)
     assert done.returncode == 0, done.stderr
-    time.sleep(0.5)
-    assert alive_as(sb.uid(SLOT)) == []
+    assert survivors(sb.uid(SLOT)) == []
     assert sb.cleanup(SLOT) == 0
 
 
@@ -362,6 +409,35 @@ def test_killing_the_sandbox_from_outside_ends_everything_in_it():
     finally:
         proc.kill()
         proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_a_grader_that_dies_takes_its_sandbox_with_it():
+    work = Path(tempfile.mkdtemp(prefix="sbtest-"))
+    (work / "main.py").write_text(textwrap.dedent(DAEMONS) + "\ntime.sleep(300)\n")
+    grader = textwrap.dedent(f"""
+        import subprocess, sys
+        from pathlib import Path
+        from grader import sandbox as sb
+        argv = sb.command([sb.python(), "{work}/main.py"], workdir=Path("{work}"), slot=0)
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+        line = proc.stdout.readline()
+        print(sb.uid(0), line.strip(), flush=True)
+        proc.wait()
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", grader], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        uid, started = parent.stdout.readline().split(" ", 1)
+        assert "setsid" in started
+        if os.geteuid() == 0:
+            assert len(alive_as(int(uid))) >= 4
+        parent.kill()  # the grader crashes: no cleanup() is ever called
+        parent.wait()
+        assert survivors(int(uid), within=10) == []
+    finally:
+        parent.kill()
+        parent.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -312,7 +312,7 @@ for _ in range(1200):
     for path in ('__OUT__/grades.csv', '__OUT__/summary.csv'):
         try:
             with open(path, 'w') as f:
-                f.write('student,lab,test,points,max_points,status,reason\\\\na_daemon,lab01_linear_regression,all,10,10,passed,\\\\n')
+                f.write('student,lab,test,points,max_points,status,reason\\\\nDAEMON_WAS_HERE,lab01_linear_regression,all,10,10,passed,\\\\n')
         except OSError:
             pass
 """
@@ -403,7 +403,7 @@ print("ATTACK rich_output: produced 120 MB of output")''')]),
     Attack("channel_forge", "write fake replies on every inherited file descriptor", "junk", [
         ("after", "setup", '''import os, json
 _fake = (json.dumps({"verdict": "passed", "points": 10, "ok": True, "result": [0.0]}) + "\\n").encode()
-for _fd in range(3, 64):
+for _fd in range(0, 64):  # the runner's own stdin/stdout/stderr included
     try:
         os.write(_fd, _fake * 3)
         print("ATTACK channel_forge: wrote to fd", _fd)
