@@ -63,18 +63,22 @@ clean:
 
 # Labs for a course (see book/instructors.md):
 #   make student                          student notebooks (no solutions, no hidden tests) into release/labs
-#   make grade SUBMISSIONS=path [TIMEOUT=120] [JOBS=1]
-#                                         grade path/<student>/<lab>.ipynb into grades/ (CSV and feedback)
+#   make grade SUBMISSIONS=path [TIMEOUT=120] [JOBS=1] [GRADE_FLAGS="--memory 4G ..."]
+#                                         grade path/<student>/<lab>.ipynb into grades/ (CSV and feedback),
+#                                         each notebook in a bubblewrap sandbox; a rerun resumes.
+#                                         GRADE_FLAGS: --memory --processes --file-size --cpu-time, or
+#                                         --insecure where bubblewrap is missing (every row is marked so)
 .PHONY: student grade
 TIMEOUT ?= 120
 JOBS    ?= 1
+GRADE_FLAGS ?=
 
 student: $(STAMP)
 	$(BIN)/python -m grader release --source book/labs --out release/labs
 
 grade: $(STAMP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/submissions [TIMEOUT=120] [JOBS=1]"; exit 2; }
-	$(BIN)/python -m grader autograde "$(SUBMISSIONS)" --source book/labs --out grades --timeout $(TIMEOUT) --jobs $(JOBS)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/submissions [TIMEOUT=120] [JOBS=1] [GRADE_FLAGS=...]"; exit 2; }
+	$(BIN)/python -m grader autograde "$(SUBMISSIONS)" --source book/labs --out grades --timeout $(TIMEOUT) --jobs $(JOBS) $(GRADE_FLAGS)
 
 # Reading and running the notebooks (self-study): JupyterLab, pinned in requirements.txt with
 # jupyterlab-myst (renders the book's MyST markdown), opened on book/ in your browser.
