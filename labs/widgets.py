@@ -23,13 +23,14 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
 from .data import narrow_valley
-from .optim import trajectory
+from .explorers import learning_rate_readout, learning_rate_run, momentum_readout, momentum_run, view_limits
 from .plotting import COLORS, loss_curves, loss_surface
 from .train import History
+from .twins import learning_rate_twin, momentum_twin
 
 __all__ = [
     "Explorer", "live_explorer", "static_twin", "momentum_explorer", "momentum_animation",
-    "learning_rate_explorer", "learning_rate_animation",
+    "learning_rate_explorer", "learning_rate_animation", "momentum_twin", "learning_rate_twin",
 ]
 
 
@@ -111,25 +112,16 @@ def static_twin(draw, settings, figsize=(10, 4), title=None, dpi=80, interval=80
 
 # --- momentum on a narrow valley ---------------------------------------------------
 
-def _view(quadratic, w0):
-    """``(xlim, ylim)`` around the minimum, wide enough for the start and its mirror image."""
-    d = np.abs(np.asarray(w0, dtype=float) - quadratic.w_star)
-    half = 1.3 * np.maximum(d, 0.3 * d.max())
-    return ((quadratic.w_star[0] - half[0], quadratic.w_star[0] + half[0]),
-            (quadratic.w_star[1] - half[1], quadratic.w_star[1] + half[1]))
-
-
 def _draw_momentum(fig, quadratic, w0, lr, momentum, steps):
     """Two panels: the path of gradient descent with momentum, and its loss per step.
 
     ``quadratic``: a :class:`~labs.data.Quadratic` with ``P = 2``; ``w0``: ``(2,)``.
-    A run counts as diverged once ``|w|`` is 100 times farther out than the start;
-    its path is drawn until it leaves the picture and the title says so.
+    The run is :func:`labs.explorers.momentum_run` (the kernel-free twin computes the same);
+    a diverged path is drawn until it leaves the picture and the title says so.
     """
-    blowup = 100 * max(1.0, float(np.max(np.abs(w0))))
-    W, diverged = trajectory(quadratic.grad, w0, lr, momentum, steps, blowup=blowup)
-    losses = quadratic.value(W[1:])  # the loss after step 1, 2, ...
-    xlim, ylim = _view(quadratic, w0)
+    run = momentum_run(quadratic, w0, lr, momentum, steps)
+    W, losses, diverged = run.W, run.losses, run.diverged
+    xlim, ylim = view_limits(quadratic, w0)
     path = W
     if diverged:  # beyond the picture the steps only smear the view: stop at the first one outside
         outside = (W[:, 0] < xlim[0]) | (W[:, 0] > xlim[1]) | (W[:, 1] < ylim[0]) | (W[:, 1] > ylim[1])
@@ -139,17 +131,13 @@ def _draw_momentum(fig, quadratic, w0, lr, momentum, steps):
     ax_path, ax_loss = fig.subplots(1, 2)
     loss_surface(quadratic.value, xlim, ylim, ax=ax_path, trajectories=path, minimum=quadratic.w_star, levels=12)
     ax_path.set_title("path of $w$")
-    run = History(train_loss=list(losses), diverged=diverged, diverged_epoch=len(W) if diverged else None)
-    loss_curves(run, ax=ax_loss)
+    history = History(train_loss=list(losses), diverged=diverged, diverged_epoch=run.diverged_at)
+    loss_curves(history, ax=ax_loss)
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("loss $C(w)$")
     ax_loss.set_title("loss")
     ax_loss.set_xlim(0, steps + 1)
-    setting = f"η = {lr:.3g}, γ = {momentum:.2f}"
-    if diverged:
-        fig.suptitle(f"{setting}: diverged after {len(W)} steps, η is too large", color=COLORS["vermillion"])
-    else:
-        fig.suptitle(f"{setting}: loss {losses[-1]:.1e} after {steps} steps")
+    fig.suptitle(momentum_readout(run), color=COLORS["vermillion"] if diverged else COLORS["black"])
 
 
 def momentum_explorer(quadratic=None, w0=(-4.0, 1.5), steps=60, lr=1.8, momentum=0.0):
@@ -214,16 +202,16 @@ def _draw_learning_rate(fig, quadratic, w0, lr, steps, lr_max, labels=("$w$", "$
     curvature ``L``: monotone below ``1/L``, zig-zag up to ``2/L``, divergence above
     it; a triangle marks ``lr``.
     """
-    W, diverged = trajectory(quadratic.grad, w0, lr, 0.0, steps)
-    losses = quadratic.value(W[1:])  # the loss after step 1, 2, ...
+    run = learning_rate_run(quadratic, w0, lr, steps)  # the kernel-free twin computes the same
+    W, losses, diverged = run.W, run.losses, run.diverged
     grid = fig.add_gridspec(2, 2, height_ratios=[4, 1])
     ax_path, ax_loss, ax_rate = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])
-    xlim, ylim = _view(quadratic, w0)
+    xlim, ylim = view_limits(quadratic, w0)
     loss_surface(quadratic.value, xlim, ylim, ax=ax_path, trajectories=W, minimum=quadratic.w_star, labels=labels,
                  resolution=100)
     ax_path.set_title("path of gradient descent")
-    run = History(train_loss=list(losses), diverged=diverged, diverged_epoch=len(W) if diverged else None)
-    loss_curves(run, ax=ax_loss)
+    history = History(train_loss=list(losses), diverged=diverged, diverged_epoch=run.diverged_at)
+    loss_curves(history, ax=ax_loss)
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel(r"$C - C_{\min}$")
     ax_loss.set_title("loss above its minimum")
@@ -245,11 +233,7 @@ def _draw_learning_rate(fig, quadratic, w0, lr, steps, lr_max, labels=("$w$", "$
     ax_rate.set_yticks([])
     ax_rate.grid(False)
     ax_rate.set_xlabel("learning rate η")
-    setting = f"η = {lr:.3g} = {lr / critical:.2f} × 2/λ_max"
-    if diverged:
-        fig.suptitle(f"{setting}: diverged after {len(W) - 1} steps (|w| blew up)", color=COLORS["vermillion"])
-    else:
-        fig.suptitle(f"{setting}: C - C_min = {losses[-1]:.1e} after {steps} steps")
+    fig.suptitle(learning_rate_readout(run, quadratic.L), color=COLORS["vermillion"] if diverged else COLORS["black"])
 
 
 def learning_rate_explorer(quadratic, w0, steps=100, lr=None, lr_max=None, labels=("$w$", "$b$")):

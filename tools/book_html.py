@@ -71,6 +71,12 @@ ASSETS = {
     # embed-amd.js and the fonts it loads (not the other bundles and their source maps)
     "@jupyter-widgets/html-manager": [("dist", "html-manager", _only_top_level("embed-amd.js"))],
     "font-awesome": [("css", "font-awesome/css", None), ("fonts", "font-awesome/fonts", None)],
+    # the kernel-free explorers (labs/twins.py): the browser bundles and their licences
+    "vega": [("build/vega.min.js", "vega/vega.min.js", None), ("LICENSE", "vega/LICENSE", None)],
+    "vega-lite": [("build/vega-lite.min.js", "vega-lite/vega-lite.min.js", None),
+                  ("LICENSE", "vega-lite/LICENSE", None)],
+    "vega-embed": [("build/vega-embed.min.js", "vega-embed/vega-embed.min.js", None),
+                   ("LICENSE", "vega-embed/LICENSE", None)],
 }
 # What _config.yml and the pages refer to, relative to _static/.
 MATHJAX = f"{NPM_DIR}/mathjax/tex-mml-chtml.js"
@@ -78,6 +84,13 @@ REQUIREJS = f"{NPM_DIR}/requirejs/require.js"
 WIDGET_MANAGER = f"{NPM_DIR}/html-manager/embed-amd.js"
 FONT_AWESOME_4 = f"{NPM_DIR}/font-awesome/css/font-awesome.min.css"
 WIDGETS_SUPPORT = "jupyter-widgets-offline.js"
+# On pages with a kernel-free explorer, in this order, before RequireJS (priority 500): with RequireJS
+# on the page first, their UMD bundles would register as anonymous AMD modules instead of globals.
+EXPLORER_MARK = 'class="book-explorer"'
+EXPLORER_JS = [f"{NPM_DIR}/vega/vega.min.js", f"{NPM_DIR}/vega-lite/vega-lite.min.js",
+               f"{NPM_DIR}/vega-embed/vega-embed.min.js", "book-explorers.js"]
+EXPLORER_CSS = "book-explorers.css"
+LAYOUT_CSS = "book-layout.css"
 A11Y_CSS = "book-a11y.css"
 
 NPM_HINT = "install them with `npm ci` (or `make assets`) in the repository root"
@@ -166,6 +179,10 @@ def _fix_page(app, pagename, templatename, context, doctree):
     if any(name.endswith(WIDGET_MANAGER) for name in scripts):
         # myst-nb added the widget manager (priority 500); this goes before it (see that file)
         app.add_js_file(WIDGETS_SUPPORT, priority=450)
+    if EXPLORER_MARK in context["body"]:
+        for n, script in enumerate(EXPLORER_JS):
+            app.add_js_file(script, priority=300 + n)
+        app.add_css_file(EXPLORER_CSS, priority=810)
 
 
 def _dedupe_and_check(app, pagename, templatename, context, doctree):
@@ -205,6 +222,7 @@ def setup(app):
     app.connect("config-inited", _add_paths)
     app.connect("builder-inited", _check_node_modules)
     app.add_css_file(A11Y_CSS, priority=800)
+    app.add_css_file(LAYOUT_CSS, priority=801)
     app.connect("html-page-context", _fix_page, priority=600)  # after myst-nb's, which adds the widget scripts
     app.connect("html-page-context", _dedupe_and_check, priority=900)
     app.connect("build-finished", _copy_on_finish)
