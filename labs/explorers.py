@@ -38,9 +38,9 @@ class Run:
     diverged: bool
 
     @property
-    def diverged_at(self):
-        """The step at which a diverged run left the bound (``k + 1``); ``None`` if it did not."""
-        return len(self.W) if self.diverged else None
+    def diverged_after(self):
+        """How many steps a diverged run made within the bound (``k``; step ``k + 1`` left it); else ``None``."""
+        return len(self.W) - 1 if self.diverged else None
 
     @property
     def final_loss(self):
@@ -79,7 +79,7 @@ def momentum_readout(run):
     """
     setting = f"η = {run.lr:.3g}, γ = {run.momentum:.2f}"
     if run.diverged:
-        return f"{setting}: diverged after {run.diverged_at} steps"
+        return f"{setting}: diverged after {run.diverged_after} steps"
     return f"{setting}: C after {run.steps} steps = {run.final_loss:.7g}"
 
 
@@ -87,7 +87,7 @@ def learning_rate_readout(run, lam_max):
     """``"η = 0.171 (0.50 × 2/λ_max): C − C_min after 100 steps = ..."``, or ``"...: diverged after k steps"``."""
     setting = f"η = {run.lr:.3g} ({run.lr * lam_max / 2:.2f} × 2/λ_max)"
     if run.diverged:
-        return f"{setting}: diverged after {run.diverged_at} steps"
+        return f"{setting}: diverged after {run.diverged_after} steps"
     return f"{setting}: C − C_min after {run.steps} steps = {run.final_loss:.7g}"
 
 
@@ -115,14 +115,15 @@ def momentum_settings(quadratic):
     return lrs, gammas
 
 
-def learning_rate_settings(quadratic):
-    """The learning rates of the kernel-free chapter-1 explorer: 33 multiples of ``2/λ_max``.
+def learning_rate_settings(quadratic, factors=()):
+    """The learning rates of the kernel-free chapter-1 explorer: at least 33 multiples of ``2/λ_max``.
 
     ``k/24 × 2/λ_max`` for ``k = 1..30`` (so ``1/λ_max`` at ``k = 12`` and ``2/λ_max`` at
-    ``k = 24``), plus 0.99, 1.01 and 1.05 times ``2/λ_max``, either side of the edge. Ascending.
+    ``k = 24``), 0.99, 1.01 and 1.05 times ``2/λ_max``, either side of the edge, and any
+    other ``factors`` (multiples of ``2/λ_max``) the text discusses. Ascending, no repeats.
     """
-    factors = np.r_[np.arange(1, 31) / 24, 0.99, 1.01, 1.05]
-    return np.unique(factors * 2 / quadratic.L)
+    multiples = np.r_[np.arange(1, 31) / 24, 0.99, 1.01, 1.05, np.asarray(factors, dtype=float)]
+    return np.unique(np.round(multiples, 12)) * 2 / quadratic.L
 
 
 def view_limits(quadratic, w0):

@@ -176,20 +176,21 @@ def momentum_twin(quadratic=None, w0=(-4.0, 1.5), steps=60, lr=None, momentum=No
     return explorer_html(spec, sliders, [momentum_readout(r) for r in runs], chart.description)
 
 
-def learning_rate_twin(quadratic, w0, steps=100, lr=None, labels=("w", "b")):
-    """The kernel-free twin of :func:`labs.widgets.learning_rate_explorer`: one slider, 33 learning rates.
+def learning_rate_twin(quadratic, w0, steps=100, lr=None, factors=(), labels=("w", "b")):
+    """The kernel-free twin of :func:`labs.widgets.learning_rate_explorer`: one slider, 33 or more learning rates.
 
-    The rates are :func:`labs.explorers.learning_rate_settings` (``1/λ_max`` and both sides
-    of ``2/λ_max`` among them); every one is :func:`labs.explorers.learning_rate_run`, as in
-    the live explorer. ``lr``: the rate shown first (default ``1/λ_max``). Below the two
-    panels, the learning-rate axis with its regimes and the current rate.
+    The rates are :func:`labs.explorers.learning_rate_settings` (``1/λ_max``, both sides of
+    ``2/λ_max`` and the multiples ``factors`` of ``2/λ_max`` among them); every one is
+    :func:`labs.explorers.learning_rate_run`, as in the live explorer. ``lr``: the rate shown
+    first (default ``1/λ_max``). Below the two panels, the learning-rate axis with its regimes
+    and the current rate.
     Returns ``IPython.display.HTML``.
     """
     import altair as alt
 
     w0 = np.asarray(w0, dtype=float)
     lam_max = quadratic.L
-    lrs = learning_rate_settings(quadratic)
+    lrs = learning_rate_settings(quadratic, factors)
     xlim, ylim = view_limits(quadratic, w0)
     runs = [learning_rate_run(quadratic, w0, lr_, steps) for lr_ in lrs]
     rows = [{"i": i, "x": _round(W[:, 0]), "y": _round(W[:, 1]), "C": _round(r.losses, 3)}

@@ -12,14 +12,18 @@ Both take a ``draw(fig, ...)`` function that draws one setting into an empty
 figure, so the live and the static form show exactly the same picture.
 """
 
+import base64
+import io
+import json
+import uuid
 from functools import partial
 from html import escape
 
 import ipywidgets as widgets
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import HTML, display
-from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
 from .data import narrow_valley
@@ -78,36 +82,79 @@ def live_explorer(draw, sliders, figsize=(10, 4)):
     return box
 
 
-def static_twin(draw, settings, figsize=(10, 4), title=None, dpi=80, interval=800, alt=None):
-    """The kernel-free twin of an explorer: one animation frame per setting.
+def static_twin(draw, settings, figsize=(10, 4), title=None, dpi=80, interval=None, alt=None,
+                label="setting", value_text=None):
+    """The kernel-free twin of an explorer: one precomputed frame per setting, and a slider.
 
     ``draw(fig, setting)`` draws one setting into an empty figure; ``settings``: a
-    list of settings (keep it to about 20: every frame is a PNG inside the page).
+    list of settings (keep it to about 20: every frame is an image inside the page).
     ``title``: ``None``, a string, or ``title(setting) -> str``, shown above each frame.
-    ``alt``: the text a screen reader says for the picture (matplotlib's animation
-    writes none); say what the frames show.
-    Returns ``IPython.display.HTML`` with the animation and its frame slider.
+    ``alt``: the text a screen reader says for the picture; say what the frames show.
+    ``label``: the slider's label; ``value_text(setting) -> str``: the value it shows
+    (default: the setting, numbers to 3 significant digits). ``interval`` is unused
+    (the twin does not play by itself; kept for older calls).
+
+    The frames are PNGs at ``dpi`` with a 256-colour palette (a third the size of full
+    colour), each tagged with its dpi. Returns ``IPython.display.HTML``: the first frame,
+    a labelled range slider that shows its value, and a short inline script that swaps
+    the frame when the slider moves (in the built book and in a notebook alike).
     """
     settings = list(settings)
     if not settings:
         raise ValueError("settings must hold at least one setting to draw")
-    # A bare Figure, not plt.figure: pyplot never shows it as a stray static image, and
-    # its canvas does not re-render between frames (the animation saves each frame once).
+    # A bare Figure, not plt.figure: pyplot never shows it as a stray static image.
     fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
-
-    def frame(i):
+    frames = []
+    for setting in settings:
         fig.clear()
-        draw(fig, settings[i])
+        draw(fig, setting)
         if title is not None:
-            fig.suptitle(title(settings[i]) if callable(title) else title)
-        return []
+            fig.suptitle(title(setting) if callable(title) else title)
+        frames.append(_palette_png(fig, dpi))
+    values = [(value_text or _setting_text)(s) for s in settings]
+    alt = alt or f"A figure with {len(settings)} precomputed versions; the slider below it chooses one."
+    key = f"book-twin-{uuid.uuid4().hex[:8]}"
+    data = json.dumps({"frames": frames, "values": values}, separators=(",", ":"), ensure_ascii=False)
+    data = data.replace("</", "<\\/")  # no "</script>" inside the script element
+    first = escape(values[0], quote=True)
+    return HTML(
+        f'<div class="book-twin" id="{key}"><img src="{frames[0]}" alt="{escape(alt, quote=True)}">'
+        f'<div class="book-explorer-slider"><label for="{key}-s">{escape(label)}</label>'
+        f'<input type="range" id="{key}-s" min="0" max="{len(settings) - 1}" step="1" value="0" '
+        f'aria-valuetext="{first}"><output for="{key}-s">{first}</output></div>'
+        f'<script type="application/json" class="book-twin-data">{data}</script>'
+        f"<script>{_TWIN_JS % key}</script></div>")
 
-    anim = FuncAnimation(fig, frame, frames=len(settings), interval=interval, repeat=False)
-    with plt.rc_context({"savefig.dpi": "figure"}):  # to_jshtml saves frames at savefig.dpi, not dpi
-        html = anim.to_jshtml(default_mode="once")
-    alt = alt or f"An animation of {len(settings)} frames; the slider below it steps through them."
-    html = html.replace('<img id="_anim_img', f'<img alt="{escape(alt, quote=True)}" id="_anim_img', 1)
-    return HTML(html)
+
+# Swaps the frame and the shown value when the slider moves (no computation: the frames are made).
+_TWIN_JS = ('(function(){var r=document.getElementById("%s");if(!r||r.dataset.ready)return;r.dataset.ready="1";'
+            'var d=JSON.parse(r.querySelector("script.book-twin-data").textContent),i=r.querySelector("img"),'
+            's=r.querySelector("input"),o=r.querySelector("output");s.addEventListener("input",function(){'
+            'var k=Number(s.value);i.src=d.frames[k];o.textContent=d.values[k];'
+            's.setAttribute("aria-valuetext",d.values[k]);});})();')
+
+
+def _setting_text(setting):
+    if isinstance(setting, (tuple, list)):
+        return ", ".join(_setting_text(s) for s in setting)
+    if isinstance(setting, (float, np.floating)):
+        return f"{setting:.3g}"
+    return str(setting)
+
+
+def _palette_png(fig, dpi):
+    """``fig`` as a ``data:`` URL of a PNG with a 256-colour palette, its dpi and matplotlib's Software tag."""
+    from PIL import Image, PngImagePlugin
+
+    software = f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
+    raw = io.BytesIO()
+    fig.savefig(raw, format="png", dpi=dpi, metadata={"Software": software})
+    image = Image.open(raw).convert("RGB").quantize(colors=256)
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", software)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True, dpi=(dpi, dpi), pnginfo=info)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
 # --- momentum on a narrow valley ---------------------------------------------------
@@ -131,7 +178,7 @@ def _draw_momentum(fig, quadratic, w0, lr, momentum, steps):
     ax_path, ax_loss = fig.subplots(1, 2)
     loss_surface(quadratic.value, xlim, ylim, ax=ax_path, trajectories=path, minimum=quadratic.w_star, levels=12)
     ax_path.set_title("path of $w$")
-    history = History(train_loss=list(losses), diverged=diverged, diverged_epoch=run.diverged_at)
+    history = History(train_loss=list(losses), diverged=diverged, diverged_epoch=len(W) if diverged else None)
     loss_curves(history, ax=ax_loss)
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("loss $C(w)$")
@@ -210,7 +257,7 @@ def _draw_learning_rate(fig, quadratic, w0, lr, steps, lr_max, labels=("$w$", "$
     loss_surface(quadratic.value, xlim, ylim, ax=ax_path, trajectories=W, minimum=quadratic.w_star, labels=labels,
                  resolution=100)
     ax_path.set_title("path of gradient descent")
-    history = History(train_loss=list(losses), diverged=diverged, diverged_epoch=run.diverged_at)
+    history = History(train_loss=list(losses), diverged=diverged, diverged_epoch=len(W) if diverged else None)
     loss_curves(history, ax=ax_loss)
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel(r"$C - C_{\min}$")

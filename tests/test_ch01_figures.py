@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import json  # noqa: E402
 import re  # noqa: E402
 
 import ipywidgets as widgets  # noqa: E402
@@ -105,8 +106,8 @@ def test_animation_has_one_frame_per_learning_rate():
     lrs = [0.2, 1.0, 2.5]
     html = lw.learning_rate_animation(valley, W0, lrs, steps=20)
     assert isinstance(html, HTML)
-    assert int(re.search(r"var frames = new Array\((\d+)\)", html.data).group(1)) == len(lrs)
-    assert len(re.findall(r"frames\[\d+\] = \"data:image/png;base64,", html.data)) == len(lrs)
+    frames = json.loads(re.search(r'class="book-twin-data">(.*?)</script>', html.data).group(1))["frames"]
+    assert len(frames) == len(lrs) and all(f.startswith("data:image/png;base64,") for f in frames)
 
 
 @pytest.mark.parametrize("lrs", [[], [0.5, -1.0], [0.0]])

@@ -4,6 +4,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import base64  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
 import re  # noqa: E402
 
 import ipywidgets as widgets  # noqa: E402
@@ -23,12 +26,19 @@ def all_plotted_data(fig):
     return [line.get_xydata() for ax in fig.axes for line in ax.get_lines()]
 
 
+def twin_data(html):
+    """The frames and slider values a static twin carries (its ``script.book-twin-data``)."""
+    return json.loads(re.search(r'<script type="application/json" class="book-twin-data">(.*?)</script>',
+                                html).group(1).replace("<\\/", "</"))
+
+
 def n_frames(html):
-    """The number of frames in matplotlib's jshtml: ``var frames = new Array(n)`` and ``frames[i] = ...``."""
-    declared = int(re.search(r"var frames = new Array\((\d+)\)", html).group(1))
-    assigned = len(re.findall(r"frames\[\d+\] = \"data:image/png;base64,", html))
-    assert declared == assigned
-    return declared
+    """The number of frames of a static twin; each a PNG ``data:`` URL, as many as the slider's values."""
+    data = twin_data(html)
+    assert all(f.startswith("data:image/png;base64,") for f in data["frames"])
+    assert len(data["values"]) == len(data["frames"])
+    assert re.search(r'<input type="range"[^>]* max="%d"' % (len(data["frames"]) - 1), html)
+    return len(data["frames"])
 
 
 # --- momentum_explorer ------------------------------------------------------------------
@@ -166,7 +176,7 @@ def test_momentum_animation_with_given_settings():
     assert isinstance(html, HTML)
     assert re.search(r'<input[^>]*type="range"', html.data)
     assert n_frames(html.data) == len(settings)
-    assert 'value="once"' in html.data and re.search(r'value="once"[^>]*\s+checked', html.data)
+    assert twin_data(html.data)["values"] == ["0.1, 0", "1.8, 0.5", "3, 0"]
     assert plt.get_fignums() == []
 
 
@@ -197,13 +207,36 @@ def test_momentum_animation_default_sweeps_momentum_in_a_small_page():
     assert len(html) < 3_000_000  # a few MB at most in the built page
 
 
-def test_static_twin_gives_its_picture_alt_text():
-    """matplotlib's animation writes an <img> without alt; static_twin adds the text it is given."""
+def test_static_twin_gives_its_picture_alt_text_and_its_slider_a_label():
+    """The twin writes the alt text it is given (or a default) and a labelled slider showing its value."""
 
     def draw(fig, k):
         fig.add_subplot().plot([0, 1], [0, k])
 
-    html = lw.static_twin(draw, [1, 2], figsize=(2, 2), alt='Lines of slope 1 and 2 "steep"').data
-    assert '<img alt="Lines of slope 1 and 2 &quot;steep&quot;" id="_anim_img' in html
+    html = lw.static_twin(draw, [1, 2], figsize=(2, 2), alt='Lines of slope 1 and 2 "steep"', label="slope").data
+    assert '<img src="data:image/png;base64,' in html and 'alt="Lines of slope 1 and 2 &quot;steep&quot;"' in html
+    sid = re.search(r'<input type="range" id="([^"]+)"', html).group(1)
+    assert f'<label for="{sid}">slope</label>' in html
+    assert f'aria-valuetext="1"><output for="{sid}">1</output>' in html
     default = lw.static_twin(draw, [1, 2, 3], figsize=(2, 2)).data
-    assert '<img alt="An animation of 3 frames' in default
+    assert 'alt="A figure with 3 precomputed versions' in default
+
+
+def test_static_twin_frames_are_palette_pngs_that_say_their_dpi():
+    """Frames: 256-colour PNGs at the twin's dpi, tagged as matplotlib's (the browser test reads both)."""
+    from PIL import Image
+
+    def draw(fig, k):
+        fig.add_subplot().plot([0, 1], [0, k])
+
+    frames = twin_data(lw.static_twin(draw, [1, 2], figsize=(3, 2), dpi=80).data)["frames"]
+    image = Image.open(io.BytesIO(base64.b64decode(frames[0].split(",", 1)[1])))
+    assert image.mode == "P" and image.size == (240, 160)
+    assert round(image.info["dpi"][0]) == 80 and image.info["Software"].startswith("Matplotlib")
+    assert frames[0] != frames[1]
+
+
+def test_static_twin_html_survives_a_closing_script_tag_in_its_values():
+    html = lw.static_twin(lambda fig, s: fig.add_subplot(), ["</script>"], figsize=(1, 1)).data
+    assert html.count("</script>") == 2  # the data's and the inline script's own
+    assert twin_data(html)["values"] == ["</script>"]
