@@ -37,7 +37,7 @@ def n_frames(html):
     data = twin_data(html)
     assert all(f.startswith("data:image/png;base64,") for f in data["frames"])
     assert len(data["values"]) == len(data["frames"])
-    assert re.search(r'<input type="range"[^>]* max="%d"' % (len(data["frames"]) - 1), html)
+    assert re.search(rf'<input type="range"[^>]* max="{len(data["frames"]) - 1}"', html)
     return len(data["frames"])
 
 
