@@ -122,6 +122,7 @@ class Visit:
     code_blocks: dict = field(default_factory=dict)  # at 1280 px: how many, which scroll sideways
     equations: dict = field(default_factory=dict)  # at 390 px: how many, which are clipped
     figures: list[dict] = field(default_factory=list)  # PNG figures: pixels, dpi, displayed width
+    weight: dict = field(default_factory=dict)  # bytes: the HTML file, and everything the page loaded
 
 
 _JS_WAIT_READY = """async () => {
@@ -281,8 +282,17 @@ _JS_FIGURES = """async () => {
 }"""
 
 
+_JS_WEIGHT = """() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const res = performance.getEntriesByType('resource');
+  return {html: nav ? nav.encodedBodySize : null, requests: res.length,
+          total: (nav ? nav.encodedBodySize : 0) + res.reduce((a, r) => a + (r.encodedBodySize || 0), 0)};
+}"""
+
+
 def _layout_check(page, visit: Visit) -> None:
     """Code blocks and figures at the desktop width, then display equations at the phone width."""
+    visit.weight = page.evaluate(_JS_WEIGHT)
     visit.code_blocks = page.evaluate(_JS_CODE_BLOCKS)
     visit.figures = page.evaluate(_JS_FIGURES)
     page.set_viewport_size(PHONE)
@@ -430,10 +440,10 @@ def merge_reports() -> tuple[Path, dict]:
 
 
 def smallest_font_pt(style=STYLE) -> float:
-    """The smallest font size (pt) the course's matplotlib style sets (``*size`` keys with a number)."""
-    sizes = [float(m.group(1)) for m in re.finditer(r"^[\w.]*size:\s*([0-9.]+)\s*$",
-                                                    style.read_text(encoding="utf-8"), re.MULTILINE)]
-    return min(sizes)
+    """The smallest font size (pt) the course's matplotlib style sets: ``font.size`` and the
+    ``*titlesize``, ``*labelsize`` and ``*fontsize`` keys (not ``lines.markersize``)."""
+    key = r"^[\w.]*(?:font\.size|titlesize|labelsize|fontsize):\s*([0-9.]+)\s*$"
+    return min(float(m.group(1)) for m in re.finditer(key, style.read_text(encoding="utf-8"), re.MULTILINE))
 
 
 def displayed_text_px(figure: dict, font_pt: float) -> float:
@@ -459,6 +469,7 @@ def layout_summary(visits: dict) -> dict:
             "code_blocks": code.get("blocks"), "code_blocks_scrolling": len(code.get("scrolling", [])),
             "display_equations": eq.get("equations"), "equations_clipped": len(eq.get("clipped", [])),
             "figures": len(figures),
+            "html_bytes": (v.get("weight") or {}).get("html"), "loaded_bytes": (v.get("weight") or {}).get("total"),
             "smallest_figure_text_px": round(min(displayed_text_px(f, font) for f in figures), 1) if figures else None,
         }
     return summary

@@ -10,8 +10,11 @@ end of the run and kept in ``_build/screenshots/report.json``.
 from __future__ import annotations
 
 import pytest
-from booksite import MIN_TEXT_PX, PAGES, displayed_text_px, page_id, smallest_font_pt
+from booksite import MIN_TEXT_PX, PAGES, SITE, displayed_text_px, page_id, smallest_font_pt
 
+# Issue 11: no page heavier than the heaviest page before it (chapter 1's HTML, 1.89 MB, mostly the
+# PNG frames of its animation); the HTML file, the measure used there.
+PAGE_BUDGET_BYTES = 1_890_000
 PARAMS = pytest.mark.parametrize(
     "name", [pytest.param(p, marks=pytest.mark.xdist_group(p)) for p in PAGES or ["(no built book)"]], ids=page_id)
 
@@ -48,3 +51,9 @@ def test_figure_text_is_at_least_9_css_px(site_page, name):
               f["alt"][:60]) for f in shown if displayed_text_px(f, font) < MIN_TEXT_PX]
     assert not small, (f"{name}: figures whose {font:g}-pt text shows under {MIN_TEXT_PX:g} CSS px at 1280 px "
                        f"(px, image width, dpi, shown width, alt){_lines(small)}")
+
+
+@PARAMS
+def test_page_weight_within_budget(name):
+    size = (SITE / name).stat().st_size
+    assert size <= PAGE_BUDGET_BYTES, f"{name}: its HTML weighs {size / 1e6:.2f} MB, over {PAGE_BUDGET_BYTES / 1e6} MB"
