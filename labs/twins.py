@@ -102,10 +102,11 @@ def _clip_path(run, xlim, ylim):
 
 
 def _path_panel(alt, runs, quadratic, w0, where, labels):
+    """The path panel; its contour lines are the spec's dataset ``contours`` (:func:`_contours`)."""
     xlim, ylim = view_limits(quadratic, w0)
     x = alt.X("x:Q", scale=alt.Scale(domain=list(xlim), nice=False), title=labels[0])
     y = alt.Y("y:Q", scale=alt.Scale(domain=list(ylim), nice=False), title=labels[1])
-    contours = alt.Chart(alt.Data(values=_contours(quadratic, w0))).mark_line(
+    contours = alt.Chart(alt.NamedData(name="contours")).mark_line(
         clip=True, color="#9a9a9a", strokeWidth=0.8).encode(x=x, y=y, detail="level:N", order="k:Q")
     path = (alt.Chart(runs).transform_filter(where).transform_flatten(["x", "y"])
             .transform_window(t="row_number()")
@@ -170,9 +171,9 @@ def momentum_twin(quadratic=None, w0=(-4.0, 1.5), steps=60, lr=None, momentum=No
     lr_star, _ = momentum_optimum(quadratic)
     sliders = [_slider("eta", "learning rate η", lrs, lambda v: f"{v:.3g}", lr_star if lr is None else lr),
                _slider("gamma", "momentum γ", gammas, lambda v: f"{v:.2f}", 0.0 if momentum is None else momentum)]
-    spec = chart.to_dict()
+    spec = chart.to_dict(validate=False)  # tests/test_twins.py validates the spec against the schema
     spec["params"] = [{"name": s["name"], "value": s["value"]} for s in sliders]
-    spec["datasets"] = {"runs": rows}
+    spec["datasets"] = {"runs": rows, "contours": _contours(quadratic, w0)}
     return explorer_html(spec, sliders, [momentum_readout(r) for r in runs], chart.description)
 
 
@@ -224,7 +225,7 @@ def learning_rate_twin(quadratic, w0, steps=100, lr=None, factors=(), labels=("w
                     "slider sets sits among the regimes.")
     sliders = [_slider("eta", "learning rate η", lrs, lambda v: f"{v:.3g} ({v * lam_max / 2:.2f} × 2/λ_max)",
                        critical / 2 if lr is None else lr)]
-    spec = chart.to_dict()
+    spec = chart.to_dict(validate=False)  # tests/test_twins.py validates the spec against the schema
     spec["params"] = [{"name": "eta", "value": sliders[0]["value"]}]
-    spec["datasets"] = {"runs": rows}
+    spec["datasets"] = {"runs": rows, "contours": _contours(quadratic, w0)}
     return explorer_html(spec, sliders, [learning_rate_readout(r, lam_max) for r in runs], chart.description)
