@@ -91,7 +91,8 @@ def static_twin(draw, settings, figsize=(10, 4), title=None, dpi=80, interval=No
     ``title``: ``None``, a string, or ``title(setting) -> str``, shown above each frame.
     ``alt``: the text a screen reader says for the picture; say what the frames show.
     ``label``: the slider's label; ``value_text(setting) -> str``: the value it shows
-    (default: the setting, numbers to 3 significant digits). ``interval`` is unused
+    (default: ``title`` if it is a function, else the setting, numbers to 3 significant
+    digits). ``interval`` is unused
     (the twin does not play by itself; kept for older calls).
 
     The frames are PNGs at ``dpi`` with a 256-colour palette (a third the size of full
@@ -111,7 +112,9 @@ def static_twin(draw, settings, figsize=(10, 4), title=None, dpi=80, interval=No
         if title is not None:
             fig.suptitle(title(setting) if callable(title) else title)
         frames.append(_palette_png(fig, dpi))
-    values = [(value_text or _setting_text)(s) for s in settings]
+    if value_text is None:
+        value_text = title if callable(title) else _setting_text
+    values = [value_text(s) for s in settings]
     alt = alt or f"A figure with {len(settings)} precomputed versions; the slider below it chooses one."
     key = f"book-twin-{uuid.uuid4().hex[:8]}"
     data = json.dumps({"frames": frames, "values": values}, separators=(",", ":"), ensure_ascii=False)

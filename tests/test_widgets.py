@@ -161,6 +161,7 @@ def test_static_twin_has_a_frame_per_setting_and_a_range_slider():
     assert isinstance(html, HTML)
     assert re.search(r'<input[^>]*type="range"', html.data)
     assert n_frames(html.data) == 3
+    assert twin_data(html.data)["values"] == ["s = 1", "s = 2", "s = 3"]  # the title names the setting
     assert set(seen) == {1, 2, 3}
     assert plt.get_fignums() == []  # no stray static figure for the notebook to show
 
