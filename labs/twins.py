@@ -177,6 +177,30 @@ def momentum_twin(quadratic=None, w0=(-4.0, 1.5), steps=60, lr=None, momentum=No
     return explorer_html(spec, sliders, [momentum_readout(r) for r in runs], chart.description)
 
 
+def _rate_axis(alt, lrs, lam_max, where):
+    """The learning-rate axis: the regimes (monotone below ``1/λ_max``, zig-zag up to ``2/λ_max``,
+    divergence above), the two rates marked, and a triangle at the current rate."""
+    critical, top = 2 / lam_max, float(lrs.max()) * 1.02
+    bands = alt.Chart(alt.Data(values=[
+        {"low": 0.0, "high": critical / 2, "mid": critical / 4, "regime": "monotone"},
+        {"low": critical / 2, "high": critical, "mid": 0.75 * critical, "regime": "zig-zag"},
+        {"low": critical, "high": top, "mid": (critical + top) / 2, "regime": "diverges"}]))
+    regimes = bands.mark_rect(opacity=0.35).encode(
+        x=alt.X("low:Q", scale=alt.Scale(domain=[0, top], nice=False), title="learning rate η"), x2="high:Q",
+        color=alt.Color("regime:N", scale=alt.Scale(
+            domain=["monotone", "zig-zag", "diverges"],
+            range=[COLORS["green"], COLORS["orange"], COLORS["vermillion"]]), legend=None))
+    regime_names = bands.mark_text(fontSize=11, dx=0).encode(x="mid:Q", y=alt.value(12), text="regime:N")
+    marks = alt.Chart(alt.Data(values=[{"lr": critical / 2, "name": "1/λ_max"},
+                                       {"lr": critical, "name": "2/λ_max"}]))
+    rules = marks.mark_rule(color=COLORS["black"], strokeDash=[4, 3]).encode(x="lr:Q")
+    names = marks.mark_text(dy=-8, baseline="bottom", fontSize=12).encode(x="lr:Q", y=alt.value(0), text="name:N")
+    here = (alt.Chart(alt.Data(values=[{"i": i, "lr": float(v)} for i, v in enumerate(lrs)]))
+            .transform_filter(where).mark_point(shape="triangle-down", filled=True, size=160,
+                                                 color=COLORS["black"]).encode(x="lr:Q", y=alt.value(22)))
+    return alt.layer(regimes, regime_names, rules, names, here).properties(width=2 * PANEL + 60, height=40)
+
+
 def learning_rate_twin(quadratic, w0, steps=100, lr=None, factors=(), labels=("w", "b")):
     """The kernel-free twin of :func:`labs.widgets.learning_rate_explorer`: one slider, 33 or more learning rates.
 
@@ -200,31 +224,13 @@ def learning_rate_twin(quadratic, w0, steps=100, lr=None, factors=(), labels=("w
     where = "datum.i == eta"
     panels = alt.hconcat(_path_panel(alt, data, quadratic, w0, where, labels),
                          _loss_panel(alt, data, where, steps, _loss_domain(runs), "C − C_min"))
-    critical, top = 2 / lam_max, float(lrs.max()) * 1.02
-    bands = alt.Chart(alt.Data(values=[
-        {"low": 0.0, "high": critical / 2, "mid": critical / 4, "regime": "monotone"},
-        {"low": critical / 2, "high": critical, "mid": 0.75 * critical, "regime": "zig-zag"},
-        {"low": critical, "high": top, "mid": (critical + top) / 2, "regime": "diverges"}]))
-    regimes = bands.mark_rect(opacity=0.35).encode(
-        x=alt.X("low:Q", scale=alt.Scale(domain=[0, top], nice=False), title="learning rate η"), x2="high:Q",
-        color=alt.Color("regime:N", scale=alt.Scale(
-            domain=["monotone", "zig-zag", "diverges"],
-            range=[COLORS["green"], COLORS["orange"], COLORS["vermillion"]]), legend=None))
-    regime_names = bands.mark_text(fontSize=11, dx=0).encode(x="mid:Q", y=alt.value(12), text="regime:N")
-    marks = alt.Chart(alt.Data(values=[{"lr": critical / 2, "name": "1/λ_max"},
-                                       {"lr": critical, "name": "2/λ_max"}]))
-    rules = marks.mark_rule(color=COLORS["black"], strokeDash=[4, 3]).encode(x="lr:Q")
-    names = marks.mark_text(dy=-8, baseline="bottom", fontSize=12).encode(x="lr:Q", y=alt.value(0), text="name:N")
-    here = (alt.Chart(alt.Data(values=[{"i": i, "lr": float(v)} for i, v in enumerate(lrs)]))
-            .transform_filter(where).mark_point(shape="triangle-down", filled=True, size=160,
-                                                 color=COLORS["black"]).encode(x="lr:Q", y=alt.value(22)))
-    axis = alt.layer(regimes, regime_names, rules, names, here).properties(width=2 * PANEL + 60, height=40)
-    chart = alt.vconcat(panels, axis).add_params(alt.param(name="eta", value=0)).properties(
+    chart = alt.vconcat(panels, _rate_axis(alt, lrs, lam_max, where))
+    chart = chart.add_params(alt.param(name="eta", value=0)).properties(
         description="Plain gradient descent on the cost of a one-input linear regression: the path on the "
                     "contour lines, the cost above its minimum per step, and where the learning rate the "
                     "slider sets sits among the regimes.")
     sliders = [_slider("eta", "learning rate η", lrs, lambda v: f"{v:.3g} ({v * lam_max / 2:.2f} × 2/λ_max)",
-                       critical / 2 if lr is None else lr)]
+                       1 / lam_max if lr is None else lr)]
     spec = chart.to_dict(validate=False)  # tests/test_twins.py validates the spec against the schema
     spec["params"] = [{"name": "eta", "value": sliders[0]["value"]}]
     spec["datasets"] = {"runs": rows, "contours": _contours(quadratic, w0)}
