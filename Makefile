@@ -3,7 +3,7 @@
 #   make test   lint, unit tests, every notebook under nbval, the strict book build,
 #               then every page of that build in Chromium (tests/browser) and the time budget
 # Both create .venv and install the pinned requirements.txt the first time, and install the
-# npm packages (package-lock.json: MathJax, RequireJS, the widget manager, Font Awesome,
+# npm packages (package-lock.json: MathJax, RequireJS, the widget manager, Vega, Vega-Lite, vega-embed,
 # axe-core) that the book serves from its own _static/npm/ (tools/book_html.py).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)

@@ -12,24 +12,29 @@ Both take a ``draw(fig, ...)`` function that draws one setting into an empty
 figure, so the live and the static form show exactly the same picture.
 """
 
+import base64
+import io
+import json
+import uuid
 from functools import partial
 from html import escape
 
 import ipywidgets as widgets
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import HTML, display
-from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 
 from .data import narrow_valley
-from .optim import trajectory
+from .explorers import learning_rate_readout, learning_rate_run, momentum_readout, momentum_run, view_limits
 from .plotting import COLORS, loss_curves, loss_surface
 from .train import History
+from .twins import learning_rate_twin, momentum_twin
 
 __all__ = [
     "Explorer", "live_explorer", "static_twin", "momentum_explorer", "momentum_animation",
-    "learning_rate_explorer", "learning_rate_animation",
+    "learning_rate_explorer", "learning_rate_animation", "momentum_twin", "learning_rate_twin",
 ]
 
 
@@ -77,59 +82,96 @@ def live_explorer(draw, sliders, figsize=(10, 4)):
     return box
 
 
-def static_twin(draw, settings, figsize=(10, 4), title=None, dpi=80, interval=800, alt=None):
-    """The kernel-free twin of an explorer: one animation frame per setting.
+def static_twin(draw, settings, figsize=(10, 4), title=None, dpi=80, interval=None, alt=None,
+                label="setting", value_text=None):
+    """The kernel-free twin of an explorer: one precomputed frame per setting, and a slider.
 
     ``draw(fig, setting)`` draws one setting into an empty figure; ``settings``: a
-    list of settings (keep it to about 20: every frame is a PNG inside the page).
+    list of settings (keep it to about 20: every frame is an image inside the page).
     ``title``: ``None``, a string, or ``title(setting) -> str``, shown above each frame.
-    ``alt``: the text a screen reader says for the picture (matplotlib's animation
-    writes none); say what the frames show.
-    Returns ``IPython.display.HTML`` with the animation and its frame slider.
+    ``alt``: the text a screen reader says for the picture; say what the frames show.
+    ``label``: the slider's label; ``value_text(setting) -> str``: the value it shows
+    (default: ``title`` if it is a function, else the setting, numbers to 3 significant
+    digits). ``interval`` is unused
+    (the twin does not play by itself; kept for older calls).
+
+    The frames are PNGs at ``dpi`` with a 256-colour palette (a third the size of full
+    colour), each tagged with its dpi. Returns ``IPython.display.HTML``: the first frame,
+    a labelled range slider that shows its value, and a short inline script that swaps
+    the frame when the slider moves (in the built book and in a notebook alike).
     """
     settings = list(settings)
     if not settings:
         raise ValueError("settings must hold at least one setting to draw")
-    # A bare Figure, not plt.figure: pyplot never shows it as a stray static image, and
-    # its canvas does not re-render between frames (the animation saves each frame once).
+    # A bare Figure, not plt.figure: pyplot never shows it as a stray static image.
     fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
-
-    def frame(i):
+    frames = []
+    for setting in settings:
         fig.clear()
-        draw(fig, settings[i])
+        draw(fig, setting)
         if title is not None:
-            fig.suptitle(title(settings[i]) if callable(title) else title)
-        return []
+            fig.suptitle(title(setting) if callable(title) else title)
+        frames.append(_palette_png(fig, dpi))
+    if value_text is None:
+        value_text = title if callable(title) else _setting_text
+    values = [value_text(s) for s in settings]
+    alt = alt or f"A figure with {len(settings)} precomputed versions; the slider below it chooses one."
+    key = f"book-twin-{uuid.uuid4().hex[:8]}"
+    data = json.dumps({"frames": frames, "values": values}, separators=(",", ":"), ensure_ascii=False)
+    data = data.replace("</", "<\\/")  # no "</script>" inside the script element
+    first = escape(values[0], quote=True)
+    return HTML(
+        f'<div class="book-twin" id="{key}"><img src="{frames[0]}" alt="{escape(alt, quote=True)}">'
+        f'<div class="book-explorer-slider"><label for="{key}-s">{escape(label)}</label>'
+        f'<input type="range" id="{key}-s" min="0" max="{len(settings) - 1}" step="1" value="0" '
+        f'aria-valuetext="{first}"><output for="{key}-s">{first}</output></div>'
+        f'<script type="application/json" class="book-twin-data">{data}</script>'
+        f"<script>{_TWIN_JS % key}</script></div>")
 
-    anim = FuncAnimation(fig, frame, frames=len(settings), interval=interval, repeat=False)
-    with plt.rc_context({"savefig.dpi": "figure"}):  # to_jshtml saves frames at savefig.dpi, not dpi
-        html = anim.to_jshtml(default_mode="once")
-    alt = alt or f"An animation of {len(settings)} frames; the slider below it steps through them."
-    html = html.replace('<img id="_anim_img', f'<img alt="{escape(alt, quote=True)}" id="_anim_img', 1)
-    return HTML(html)
+
+# Swaps the frame and the shown value when the slider moves (no computation: the frames are made).
+_TWIN_JS = ('(function(){var r=document.getElementById("%s");if(!r||r.dataset.ready)return;r.dataset.ready="1";'
+            'var d=JSON.parse(r.querySelector("script.book-twin-data").textContent),i=r.querySelector("img"),'
+            's=r.querySelector("input"),o=r.querySelector("output");s.addEventListener("input",function(){'
+            'var k=Number(s.value);i.src=d.frames[k];o.textContent=d.values[k];'
+            's.setAttribute("aria-valuetext",d.values[k]);});})();')
+
+
+def _setting_text(setting):
+    if isinstance(setting, (tuple, list)):
+        return ", ".join(_setting_text(s) for s in setting)
+    if isinstance(setting, (float, np.floating)):
+        return f"{setting:.3g}"
+    return str(setting)
+
+
+def _palette_png(fig, dpi):
+    """``fig`` as a ``data:`` URL of a PNG with a 256-colour palette, its dpi and matplotlib's Software tag."""
+    from PIL import Image, PngImagePlugin
+
+    software = f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
+    raw = io.BytesIO()
+    fig.savefig(raw, format="png", dpi=dpi, metadata={"Software": software})
+    image = Image.open(raw).convert("RGB").quantize(colors=256)
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", software)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True, dpi=(dpi, dpi), pnginfo=info)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
 # --- momentum on a narrow valley ---------------------------------------------------
-
-def _view(quadratic, w0):
-    """``(xlim, ylim)`` around the minimum, wide enough for the start and its mirror image."""
-    d = np.abs(np.asarray(w0, dtype=float) - quadratic.w_star)
-    half = 1.3 * np.maximum(d, 0.3 * d.max())
-    return ((quadratic.w_star[0] - half[0], quadratic.w_star[0] + half[0]),
-            (quadratic.w_star[1] - half[1], quadratic.w_star[1] + half[1]))
-
 
 def _draw_momentum(fig, quadratic, w0, lr, momentum, steps):
     """Two panels: the path of gradient descent with momentum, and its loss per step.
 
     ``quadratic``: a :class:`~labs.data.Quadratic` with ``P = 2``; ``w0``: ``(2,)``.
-    A run counts as diverged once ``|w|`` is 100 times farther out than the start;
-    its path is drawn until it leaves the picture and the title says so.
+    The run is :func:`labs.explorers.momentum_run` (the kernel-free twin computes the same);
+    a diverged path is drawn until it leaves the picture and the title says so.
     """
-    blowup = 100 * max(1.0, float(np.max(np.abs(w0))))
-    W, diverged = trajectory(quadratic.grad, w0, lr, momentum, steps, blowup=blowup)
-    losses = quadratic.value(W[1:])  # the loss after step 1, 2, ...
-    xlim, ylim = _view(quadratic, w0)
+    run = momentum_run(quadratic, w0, lr, momentum, steps)
+    W, losses, diverged = run.W, run.losses, run.diverged
+    xlim, ylim = view_limits(quadratic, w0)
     path = W
     if diverged:  # beyond the picture the steps only smear the view: stop at the first one outside
         outside = (W[:, 0] < xlim[0]) | (W[:, 0] > xlim[1]) | (W[:, 1] < ylim[0]) | (W[:, 1] > ylim[1])
@@ -139,17 +181,13 @@ def _draw_momentum(fig, quadratic, w0, lr, momentum, steps):
     ax_path, ax_loss = fig.subplots(1, 2)
     loss_surface(quadratic.value, xlim, ylim, ax=ax_path, trajectories=path, minimum=quadratic.w_star, levels=12)
     ax_path.set_title("path of $w$")
-    run = History(train_loss=list(losses), diverged=diverged, diverged_epoch=len(W) if diverged else None)
-    loss_curves(run, ax=ax_loss)
+    history = History(train_loss=list(losses), diverged=diverged, diverged_epoch=len(W) if diverged else None)
+    loss_curves(history, ax=ax_loss)
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("loss $C(w)$")
     ax_loss.set_title("loss")
     ax_loss.set_xlim(0, steps + 1)
-    setting = f"η = {lr:.3g}, γ = {momentum:.2f}"
-    if diverged:
-        fig.suptitle(f"{setting}: diverged after {len(W)} steps, η is too large", color=COLORS["vermillion"])
-    else:
-        fig.suptitle(f"{setting}: loss {losses[-1]:.1e} after {steps} steps")
+    fig.suptitle(momentum_readout(run), color=COLORS["vermillion"] if diverged else COLORS["black"])
 
 
 def momentum_explorer(quadratic=None, w0=(-4.0, 1.5), steps=60, lr=1.8, momentum=0.0):
@@ -214,16 +252,16 @@ def _draw_learning_rate(fig, quadratic, w0, lr, steps, lr_max, labels=("$w$", "$
     curvature ``L``: monotone below ``1/L``, zig-zag up to ``2/L``, divergence above
     it; a triangle marks ``lr``.
     """
-    W, diverged = trajectory(quadratic.grad, w0, lr, 0.0, steps)
-    losses = quadratic.value(W[1:])  # the loss after step 1, 2, ...
+    run = learning_rate_run(quadratic, w0, lr, steps)  # the kernel-free twin computes the same
+    W, losses, diverged = run.W, run.losses, run.diverged
     grid = fig.add_gridspec(2, 2, height_ratios=[4, 1])
     ax_path, ax_loss, ax_rate = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])
-    xlim, ylim = _view(quadratic, w0)
+    xlim, ylim = view_limits(quadratic, w0)
     loss_surface(quadratic.value, xlim, ylim, ax=ax_path, trajectories=W, minimum=quadratic.w_star, labels=labels,
                  resolution=100)
     ax_path.set_title("path of gradient descent")
-    run = History(train_loss=list(losses), diverged=diverged, diverged_epoch=len(W) if diverged else None)
-    loss_curves(run, ax=ax_loss)
+    history = History(train_loss=list(losses), diverged=diverged, diverged_epoch=len(W) if diverged else None)
+    loss_curves(history, ax=ax_loss)
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel(r"$C - C_{\min}$")
     ax_loss.set_title("loss above its minimum")
@@ -245,11 +283,7 @@ def _draw_learning_rate(fig, quadratic, w0, lr, steps, lr_max, labels=("$w$", "$
     ax_rate.set_yticks([])
     ax_rate.grid(False)
     ax_rate.set_xlabel("learning rate η")
-    setting = f"η = {lr:.3g} = {lr / critical:.2f} × 2/λ_max"
-    if diverged:
-        fig.suptitle(f"{setting}: diverged after {len(W) - 1} steps (|w| blew up)", color=COLORS["vermillion"])
-    else:
-        fig.suptitle(f"{setting}: C - C_min = {losses[-1]:.1e} after {steps} steps")
+    fig.suptitle(learning_rate_readout(run, quadratic.L), color=COLORS["vermillion"] if diverged else COLORS["black"])
 
 
 def learning_rate_explorer(quadratic, w0, steps=100, lr=None, lr_max=None, labels=("$w$", "$b$")):

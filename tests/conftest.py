@@ -10,9 +10,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-# tests/test_widgets.py (another helper's file) still imports these two from here.
-from helpers import path_line, title  # noqa: E402, F401
-
 
 @pytest.fixture(autouse=True)
 def close_figures():

@@ -1,28 +1,29 @@
 """Make the built HTML work with no network, and fix what it gets wrong for accessibility.
 
 A Sphinx extension (listed in ``_config.yml`` under ``sphinx.local_extensions``) and a
-command-line script.
+command-line script. Unit tests on HTML fragments: tests/tools/test_book_html.py.
 
-Offline. The pages need MathJax, RequireJS, the Jupyter widget manager and Font Awesome 4
-(for the buttons of matplotlib's JavaScript animations, the static twins). By default each
-comes from a CDN; here they come from the npm registry (``package.json``, installed by
-``npm ci``) and are copied into ``<html output>/_static/npm/``, so a reader without a
-network sees the same book. ``_config.yml`` points Sphinx and myst-nb at the copies
-(``mathjax_path``, ``nb_ipywidgets_js``). This extension
+Offline. The pages need MathJax, RequireJS, the Jupyter widget manager and, on pages with a
+kernel-free explorer (labs/twins.py), Vega, Vega-Lite and vega-embed. By default each comes
+from a CDN; here they come from the npm registry (``package.json``, installed by ``npm ci``)
+and are copied into ``<html output>/_static/npm/``, so a reader without a network sees the
+same book. ``_config.yml`` points Sphinx and myst-nb at the copies (``mathjax_path``,
+``nb_ipywidgets_js``). This extension
 
 * stops the build with a clear message when ``node_modules/`` lacks them (run ``npm ci``);
 * copies them into ``_static/npm/`` when an HTML build finishes (not committed);
-* replaces the CDN link to Font Awesome that matplotlib's animation HTML carries;
 * on pages with widgets, loads ``book_html_static/jupyter-widgets-offline.js`` before the
   widget manager (it finds its fonts in ``_static/npm/``; see that file);
+* on pages with an explorer, loads Vega, Vega-Lite, vega-embed and
+  ``book_html_static/book-explorers.js`` (before RequireJS) and ``book-explorers.css``;
+* on every page, ``book-layout.css`` (display equations scroll in their own box on a phone);
 * warns (so the strict build ``-W`` fails) when a page still loads a script, stylesheet,
   image or frame from another host.
 
 Accessibility and correctness of what notebooks, extensions and the theme emit (each found
-by the browser tests, tests/browser):
+by the browser tests, tests/browser); each fix names the pinned version it works around and
+the upstream issue (:data:`FIXES`, :data:`TEMPLATE_FIXES`, :data:`DEDUPE_FIX`):
 
-* matplotlib's animation: the frame image gets an ``alt`` and the frame slider a label,
-  unless the output brings its own;
 * myst-nb's "Show code cell source" toggle: its ``aria-label`` ("Toggle hidden content")
   hid the visible text from assistive technology (axe: label-content-name-mismatch); removed,
   so the toggle is named by what it shows;
@@ -34,6 +35,9 @@ by the browser tests, tests/browser):
 * inline scripts that Sphinx extensions register twice (sphinx-thebe's ``const THEBE_JS_URL``
   then throws "already declared" on every page) are written once.
 
+The static twins (``labs.widgets.static_twin``) write their own labelled slider and alt text;
+nothing here rewrites them.
+
 Command line (copy the npm assets into an existing build): ``python tools/book_html.py _build/html``.
 """
 
@@ -43,6 +47,7 @@ import json
 import re
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,26 +75,75 @@ ASSETS = {
     "requirejs": [("require.js", "requirejs/require.js", None)],
     # embed-amd.js and the fonts it loads (not the other bundles and their source maps)
     "@jupyter-widgets/html-manager": [("dist", "html-manager", _only_top_level("embed-amd.js"))],
-    "font-awesome": [("css", "font-awesome/css", None), ("fonts", "font-awesome/fonts", None)],
+    # the kernel-free explorers (labs/twins.py): the browser bundles and their licences
+    "vega": [("build/vega.min.js", "vega/vega.min.js", None), ("LICENSE", "vega/LICENSE", None)],
+    "vega-lite": [("build/vega-lite.min.js", "vega-lite/vega-lite.min.js", None),
+                  ("LICENSE", "vega-lite/LICENSE", None)],
+    "vega-embed": [("build/vega-embed.min.js", "vega-embed/vega-embed.min.js", None),
+                   ("LICENSE", "vega-embed/LICENSE", None)],
 }
 # What _config.yml and the pages refer to, relative to _static/.
 MATHJAX = f"{NPM_DIR}/mathjax/tex-mml-chtml.js"
 REQUIREJS = f"{NPM_DIR}/requirejs/require.js"
 WIDGET_MANAGER = f"{NPM_DIR}/html-manager/embed-amd.js"
-FONT_AWESOME_4 = f"{NPM_DIR}/font-awesome/css/font-awesome.min.css"
 WIDGETS_SUPPORT = "jupyter-widgets-offline.js"
+# On pages with a kernel-free explorer, in this order, before RequireJS (priority 500): with RequireJS
+# on the page first, their UMD bundles would register as anonymous AMD modules instead of globals.
+EXPLORER_MARK = 'class="book-explorer"'
+EXPLORER_JS = [f"{NPM_DIR}/vega/vega.min.js", f"{NPM_DIR}/vega-lite/vega-lite.min.js",
+               f"{NPM_DIR}/vega-embed/vega-embed.min.js", "book-explorers.js"]
+EXPLORER_CSS = "book-explorers.css"  # also on pages with a static twin (labs.widgets.static_twin)
+TWIN_MARK = 'class="book-twin"'
+LAYOUT_CSS = "book-layout.css"
 A11Y_CSS = "book-a11y.css"
 
 NPM_HINT = "install them with `npm ci` (or `make assets`) in the repository root"
-ANIM_ALT = ("Animation of precomputed figures, one frame per setting: the slider and buttons below "
-            "step through them")
-ANIM_SLIDER_LABEL = "Animation frame"
 
-_FA_CDN = re.compile(r"https?://[^\"'\s]*/font-awesome/[0-9.]+/css/font-awesome(?:\.min)?\.css")
-_ANIM_IMG = re.compile(r"<img(?![^>]*\balt=)([^>]*\bid=\"_anim_img[^\"]*\")")
-_ANIM_SLIDER = re.compile(r"<input(?![^>]*\baria-(?:label|labelledby)=)([^>]*\bclass=\"anim-slider\")")
-_TOGGLE_SUMMARY = '<summary aria-label="Toggle hidden content">'
-_BIBLIOENTRY = 'role="doc-biblioentry"'
+
+@dataclass(frozen=True)
+class Fix:
+    """One rewrite of every page body: something a pinned upstream package emits wrong.
+
+    ``package``, ``version``: the package whose output it fixes, pinned in requirements.txt, and
+    the version it was written against (tests/tools/test_book_html.py fails when the pin moves,
+    so that the fix is looked at again); ``upstream``: the upstream issue, or where the output
+    comes from when no issue was found; ``old`` -> ``new``: the text replaced.
+    """
+
+    name: str
+    package: str
+    version: str
+    upstream: str
+    old: str
+    new: str
+    why: str
+
+    def apply(self, body: str) -> str:
+        return body.replace(self.old, self.new)
+
+
+FIXES = (
+    Fix("toggle-named-by-its-text", "myst-nb", "1.4.0",
+        "no upstream issue found; emitted by myst_nb's HideCodeCellNode visitor (visit_HideCellInput)",
+        '<summary aria-label="Toggle hidden content">', "<summary>",
+        "the aria-label hid the toggle's visible text ('Show code cell source') from assistive "
+        "technology (axe: label-content-name-mismatch); without it the toggle is named by what it shows"),
+    Fix("bibliography-entries-are-list-items", "docutils", "0.21.2",
+        "https://github.com/w3c/dpub-aria/pull/22 (DPUB-ARIA 1.1 deprecated doc-biblioentry); "
+        "docutils' HTML5 writer still writes it on citations",
+        'role="doc-biblioentry"', 'role="listitem"',
+        "doc-biblioentry inside role=list is not a list item (axe: aria-required-children)"),
+)
+# Not body rewrites, listed here for the same reason (tests/tools/test_book_html.py checks the pins):
+# book_html_templates/ (pydata-sphinx-theme's search button and colour-mode switch), book-a11y.css
+# (the theme's link colour in admonitions) and the inline scripts written once (_dedupe_and_check).
+TEMPLATE_FIXES = {
+    "search-button-field.html": ("pydata-sphinx-theme", "0.17.1", "no upstream issue found"),
+    "theme-switcher.html": ("pydata-sphinx-theme", "0.17.1", "no upstream issue found"),
+}
+DEDUPE_FIX = ("Sphinx", "7.4.7", "https://github.com/sphinx-doc/sphinx/pull/13402 (inline scripts registered twice, "
+              "'redeclaration of const THEBE_JS_URL'; fixed upstream after 7.4)")
+
 _EXTERNAL = re.compile(
     r"<(?:script|img|iframe|audio|video|source)\b[^>]*\bsrc=[\"'](?:https?:)?//[^\"']+[\"']"
     r"|<link\b(?=[^>]*\brel=[\"']?(?:stylesheet|preload|modulepreload|icon)\b)[^>]*\bhref=[\"'](?:https?:)?//[^\"']+[\"']",
@@ -129,13 +183,11 @@ def copy_assets(static_dir: Path, node_modules: Path = NODE_MODULES) -> Path:
     return target
 
 
-def fix_body(body: str, font_awesome_url: str) -> str:
-    """Rewrite a page body: local Font Awesome, labelled animations, toggles named by their text,
-    citations as list items."""
-    body = _FA_CDN.sub(font_awesome_url, body)
-    body = _ANIM_IMG.sub(rf'<img alt="{ANIM_ALT}"\1', body)
-    body = _ANIM_SLIDER.sub(rf'<input aria-label="{ANIM_SLIDER_LABEL}"\1', body)
-    return body.replace(_TOGGLE_SUMMARY, "<summary>").replace(_BIBLIOENTRY, 'role="listitem"')
+def fix_body(body: str) -> str:
+    """Apply every :data:`FIXES` rewrite to a page body."""
+    for fix in FIXES:
+        body = fix.apply(body)
+    return body
 
 
 def external_resources(html: str) -> list[str]:
@@ -161,11 +213,37 @@ def _check_node_modules(app):
 def _fix_page(app, pagename, templatename, context, doctree):
     if app.builder.format != "html" or "body" not in context:
         return
-    context["body"] = fix_body(context["body"], context["pathto"](f"_static/{FONT_AWESOME_4}", 1))
+    context["body"] = fix_body(context["body"])
     scripts = [getattr(js, "filename", "") or "" for js in context.get("script_files", ())]
     if any(name.endswith(WIDGET_MANAGER) for name in scripts):
         # myst-nb added the widget manager (priority 500); this goes before it (see that file)
         app.add_js_file(WIDGETS_SUPPORT, priority=450)
+    if EXPLORER_MARK in context["body"]:
+        for n, script in enumerate(EXPLORER_JS):
+            app.add_js_file(script, priority=300 + n)
+    if EXPLORER_MARK in context["body"] or TWIN_MARK in context["body"]:
+        app.add_css_file(EXPLORER_CSS, priority=810)
+
+
+def unique_scripts(scripts: list) -> list:
+    """``scripts`` without repeats: an inline script registered once with filename ``None`` and
+    once with ``""`` is one script (:data:`DEDUPE_FIX`)."""
+    seen, unique = set(), []
+    for js in scripts:
+        key = (getattr(js, "filename", str(js)) or "",
+               json.dumps(getattr(js, "attributes", {}), sort_keys=True, default=str))
+        if key not in seen:
+            seen.add(key)
+            unique.append(js)
+    return unique
+
+
+def remote_assets(context: dict) -> list[str]:
+    """What a page (its Sphinx ``context``) loads from another host: script and CSS files, and
+    tags in its body (the remote-asset lint)."""
+    assets = [getattr(a, "filename", a) for a in (*context.get("script_files", ()), *context.get("css_files", ()))]
+    remote = [a for a in assets if isinstance(a, str) and _REMOTE.match(a)]
+    return remote + external_resources(context.get("body", ""))
 
 
 def _dedupe_and_check(app, pagename, templatename, context, doctree):
@@ -174,23 +252,12 @@ def _dedupe_and_check(app, pagename, templatename, context, doctree):
         return
     scripts = context.get("script_files")
     if isinstance(scripts, list):
-        seen, unique = set(), []
-        for js in scripts:
-            # the same inline script, registered once with filename None and once with "" (Sphinx 7.4)
-            key = (getattr(js, "filename", str(js)) or "",
-                   json.dumps(getattr(js, "attributes", {}), sort_keys=True, default=str))
-            if key not in seen:
-                seen.add(key)
-                unique.append(js)
-        scripts[:] = unique
+        scripts[:] = unique_scripts(scripts)
 
     from sphinx.util import logging
 
     logger = logging.getLogger(__name__)
-    assets = [getattr(a, "filename", a) for a in (*context.get("script_files", ()), *context.get("css_files", ()))]
-    remote = [a for a in assets if isinstance(a, str) and _REMOTE.match(a)]
-    remote += external_resources(context.get("body", ""))
-    for item in remote:
+    for item in remote_assets(context):
         logger.warning("page %s loads %s from another host: the book must work offline, serve it from _static "
                        "(see tools/book_html.py)", pagename, item, type="book_html", subtype="remote_asset",
                        location=pagename)
@@ -205,6 +272,7 @@ def setup(app):
     app.connect("config-inited", _add_paths)
     app.connect("builder-inited", _check_node_modules)
     app.add_css_file(A11Y_CSS, priority=800)
+    app.add_css_file(LAYOUT_CSS, priority=801)
     app.connect("html-page-context", _fix_page, priority=600)  # after myst-nb's, which adds the widget scripts
     app.connect("html-page-context", _dedupe_and_check, priority=900)
     app.connect("build-finished", _copy_on_finish)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -50,6 +51,9 @@ CHROMIUM_ARGS = [
     "--mute-audio",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # where display equations are checked (tests/browser/test_layout.py)
+STYLE = ROOT / "labs" / "course.mplstyle"
+MIN_TEXT_PX = 9.0  # CSS px: the smallest text of a figure, shown at 1280 px, at least this
 SKIPPED_DIRS = {"_static", "_sources", "_images", "reports", "_downloads"}
 
 
@@ -115,6 +119,10 @@ class Visit:
     screenshot: str = ""
     errors_after_interaction: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    code_blocks: dict = field(default_factory=dict)  # at 1280 px: how many, which scroll sideways
+    equations: dict = field(default_factory=dict)  # at 390 px: how many, which are clipped
+    figures: list[dict] = field(default_factory=list)  # PNG figures: pixels, dpi, displayed width
+    weight: dict = field(default_factory=dict)  # bytes: the HTML file, and everything the page loaded
 
 
 _JS_WAIT_READY = """async () => {
@@ -203,24 +211,115 @@ _JS_AXE = """async (tags) => {
 }"""
 
 
+# Every <pre> of the page's main column (cell inputs, printed outputs), with the <details> of
+# hidden code opened so that they are measured too; which of them scroll sideways.
+_JS_CODE_BLOCKS = """() => {
+  const main = document.querySelector('main') || document.body;
+  const closed = Array.from(main.querySelectorAll('details:not([open])'));
+  closed.forEach(d => d.open = true);
+  const blocks = Array.from(main.querySelectorAll('pre')).filter(e => e.getClientRects().length);
+  const wide = blocks.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => {
+    const longest = e.textContent.split('\\n').reduce((a, l) => l.length > a.length ? l : a, '');
+    return {chars: longest.length, line: longest.slice(0, 100)};
+  });
+  closed.forEach(d => d.open = false);
+  return {blocks: blocks.length, scrolling: wide};
+}"""
+
+# A display equation is clipped when its content reaches beyond the window, or beyond a box that
+# hides its overflow, without a box around it that scrolls (scrolling in its own box is fine).
+_JS_EQUATIONS = """() => {
+  const width = document.documentElement.clientWidth;
+  const eqs = Array.from(document.querySelectorAll('mjx-container[display="true"]'));
+  const clipped = [];
+  for (const e of eqs) {
+    const inner = (e.querySelector('mjx-math') || e).getBoundingClientRect();
+    let scrolls = false, cut = inner.right > width + 1 || inner.left < -1;
+    for (let n = e; n && n !== document.body; n = n.parentElement) {
+      const style = getComputedStyle(n), box = n.getBoundingClientRect();
+      if (/(auto|scroll)/.test(style.overflowX) && n.scrollWidth > n.clientWidth) { scrolls = true; break; }
+      if (/(hidden|clip)/.test(style.overflowX) && (inner.right > box.right + 1 || inner.left < box.left - 1)) {
+        cut = true;
+      }
+    }
+    if (cut && !scrolls) {
+      const mml = e.querySelector('mjx-assistive-mml');
+      clipped.push({width: Math.round(inner.width), text: (mml ? mml.textContent : e.textContent).slice(0, 80)});
+    }
+  }
+  return {equations: eqs.length, clipped, window_width: width};
+}"""
+
+# Every displayed PNG of the main column: its pixel width, the dpi matplotlib wrote into it (pHYs)
+# and whether matplotlib made it (tEXt Software), and the CSS width it is shown at.
+_JS_FIGURES = """async () => {
+  const main = document.querySelector('main') || document.body;
+  const out = [];
+  for (const img of Array.from(main.querySelectorAll('img'))) {
+    const src = img.currentSrc || img.src;
+    const rec = {src: src.startsWith('data:') ? 'data:…' + src.slice(-24) : src, alt: (img.alt || '').slice(0, 80),
+                 natural_width: img.naturalWidth, displayed_width: img.getBoundingClientRect().width,
+                 dpi: null, software: null};
+    try {
+      const bytes = new Uint8Array(await (await fetch(src)).arrayBuffer());
+      const view = new DataView(bytes.buffer);
+      if (bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
+        for (let at = 8; at + 8 <= bytes.length;) {
+          const len = view.getUint32(at), type = String.fromCharCode(...bytes.slice(at + 4, at + 8));
+          if (type === 'IDAT' || type === 'IEND') break;
+          if (type === 'pHYs' && bytes[at + 16] === 1) rec.dpi = view.getUint32(at + 8) * 0.0254;
+          if (type === 'tEXt') {
+            const text = String.fromCharCode(...bytes.slice(at + 8, at + 8 + len));
+            if (text.startsWith('Software')) rec.software = text.slice(9);
+          }
+          at += 12 + len;
+        }
+      }
+    } catch (e) { rec.error = String(e); }
+    out.push(rec);
+  }
+  return out;
+}"""
+
+
+_JS_WEIGHT = """() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const res = performance.getEntriesByType('resource');
+  return {html: nav ? nav.encodedBodySize : null, requests: res.length,
+          total: (nav ? nav.encodedBodySize : 0) + res.reduce((a, r) => a + (r.encodedBodySize || 0), 0)};
+}"""
+
+
+def _layout_check(page, visit: Visit) -> None:
+    """Code blocks and figures at the desktop width, then display equations at the phone width."""
+    visit.weight = page.evaluate(_JS_WEIGHT)
+    visit.code_blocks = page.evaluate(_JS_CODE_BLOCKS)
+    visit.figures = page.evaluate(_JS_FIGURES)
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(300)
+    visit.equations = page.evaluate(_JS_EQUATIONS)
+    page.set_viewport_size(VIEWPORT)
+
+
 def _twin_check(page, visit: Visit) -> None:
-    """Move every static twin's frame slider (keyboard, then to the last frame); record the frame shown."""
-    animations = page.locator("div.animation")
-    for i in range(animations.count()):
-        anim = animations.nth(i)
-        img, slider = anim.locator("img").first, anim.locator("input.anim-slider").first
+    """Move every static twin's slider (keyboard, then to the last frame); record the frame shown."""
+    twins = page.locator("div.book-twin")
+    for i in range(twins.count()):
+        twin = twins.nth(i)
+        img, slider = twin.locator("img").first, twin.locator('input[type="range"]').first
         record = {"index": i, "frames": None, "changed_by_key": False, "changed_by_drag": False}
         if img.count() == 0 or slider.count() == 0:
-            record["error"] = "no frame image or no frame slider"
+            record["error"] = "no frame image or no slider"
             visit.twins.append(record)
             continue
-        anim.scroll_into_view_if_needed()
+        twin.scroll_into_view_if_needed()
         record["frames"] = int(slider.get_attribute("max") or 0) + 1
         first = img.get_attribute("src")
         slider.focus()
         page.keyboard.press("ArrowRight")
         page.wait_for_timeout(50)
         record["changed_by_key"] = img.get_attribute("src") != first
+        record["shown_after_key"] = twin.locator("output").first.inner_text()
         slider.fill(str(record["frames"] - 1))  # as if dragged to the end; fires the input event
         page.wait_for_timeout(50)
         record["changed_by_drag"] = img.get_attribute("src") != first
@@ -307,6 +406,7 @@ class SiteVisitor:
             visit.screenshot = str(shot)
             page.add_script_tag(path=str(AXE))
             visit.axe_violations = page.evaluate(_JS_AXE, AXE_TAGS)
+            _layout_check(page, visit)
             seen = len(errors)
             _twin_check(page, visit)
             visit.errors_after_interaction = errors[seen:]
@@ -337,6 +437,42 @@ def merge_reports() -> tuple[Path, dict]:
     path = SCREENSHOTS / "report.json"
     path.write_text(json.dumps(dict(sorted(merged.items())), indent=1) + "\n", encoding="utf-8")
     return path, merged
+
+
+def smallest_font_pt(style=STYLE) -> float:
+    """The smallest font size (pt) the course's matplotlib style sets: ``font.size`` and the
+    ``*titlesize``, ``*labelsize`` and ``*fontsize`` keys (not ``lines.markersize``)."""
+    key = r"^[\w.]*(?:font\.size|titlesize|labelsize|fontsize):\s*([0-9.]+)\s*$"
+    return min(float(m.group(1)) for m in re.finditer(key, style.read_text(encoding="utf-8"), re.MULTILINE))
+
+
+def displayed_text_px(figure: dict, font_pt: float) -> float:
+    """CSS px of ``font_pt`` text in a PNG ``natural_width`` pixels wide at ``dpi``, shown ``displayed_width`` wide.
+
+    ``font_pt`` points are ``font_pt / 72 * dpi`` image pixels; the browser scales the image by
+    ``displayed_width / natural_width``.
+    """
+    return font_pt / 72 * figure["dpi"] * figure["displayed_width"] / figure["natural_width"]
+
+
+def layout_summary(visits: dict) -> dict:
+    """Per page: code blocks that scroll sideways at 1280 px (of how many), display equations clipped
+    at 390 px (of how many), and the smallest text of its matplotlib figures in CSS px."""
+    font, summary = smallest_font_pt(), {}
+    for name, v in sorted(visits.items()):
+        if "code_blocks" not in v:
+            continue
+        figures = [f for f in v.get("figures", []) if (f.get("software") or "").startswith("Matplotlib")
+                   and f.get("dpi") and f.get("displayed_width", 0) > 0]
+        code, eq = v.get("code_blocks") or {}, v.get("equations") or {}
+        summary[name] = {
+            "code_blocks": code.get("blocks"), "code_blocks_scrolling": len(code.get("scrolling", [])),
+            "display_equations": eq.get("equations"), "equations_clipped": len(eq.get("clipped", [])),
+            "figures": len(figures),
+            "html_bytes": (v.get("weight") or {}).get("html"), "loaded_bytes": (v.get("weight") or {}).get("total"),
+            "smallest_figure_text_px": round(min(displayed_text_px(f, font) for f in figures), 1) if figures else None,
+        }
+    return summary
 
 
 def page_id(name: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import threading
 
 import pytest
@@ -22,6 +23,7 @@ from booksite import (
     SiteVisitor,
     chromium_or_fail,
     fresh_screenshots_folder,
+    layout_summary,
     merge_reports,
 )
 
@@ -98,5 +100,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for name, v in sorted(visits.items()):
         if "visit_failed" in v:
             tr.write_line(f"visit failed: {name}: {v['visit_failed']}")
+    summary = layout_summary(visits)
+    if summary:
+        (SCREENSHOTS / "layout.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+        tr.write_line("page: code blocks scrolling sideways at 1280 px / of all; display equations clipped at 390 px"
+                      " / of all; smallest figure text (CSS px); HTML MB; MB loaded")
+        for name, s in summary.items():
+            mb = [f"{b / 1e6:.2f}" if b is not None else "?" for b in (s["html_bytes"], s["loaded_bytes"])]
+            tr.write_line(f"  {name}: {s['code_blocks_scrolling']}/{s['code_blocks']}; "
+                          f"{s['equations_clipped']}/{s['display_equations']}; {s['smallest_figure_text_px']}; "
+                          f"{mb[0]}; {mb[1]}")
     tr.write_line(f"screenshots of every page, for a person to look at: {SCREENSHOTS}/")
     tr.write_line(f"per-page report (console errors, failed requests, axe violations): {report}")

@@ -96,7 +96,7 @@ def test_widgets_show_their_saved_state(site_page, name):
 
 @PARAMS
 def test_static_twins_change_the_figure(site_page, name):
-    """Every kernel-free twin (a matplotlib JS animation) changes its figure when its slider moves."""
+    """Every static twin (labs.widgets.static_twin: precomputed frames) changes its figure when its slider moves."""
     visit = site_page(name)
     if not visit.twins:
         pytest.skip("no static twins on this page")
