@@ -18,7 +18,8 @@ What a sandboxed process gets (``command(...)``):
   inside the sandbox is a fresh tmpfs of ``limits.file_size`` bytes in total: many files
   cannot add up to more. Writes there vanish with the sandbox; return results over pipes;
 * **limits** (``prlimit``, applied inside the new user namespace so that the process
-  count is the sandbox's own): address space per process ``limits.memory``, processes
+  count is the sandbox's own): address space per process ``limits.memory`` (the total of all
+  its processes is the caller's to watch: :mod:`grader.sandbox_memory`), processes
   ``limits.processes``, file size ``limits.file_size``, CPU seconds ``limits.cpu_time``
   (then SIGKILL 5 s later), no core files. The wall-clock limit is the caller's: kill
   the process ``command`` started, then call :func:`cleanup`.
@@ -34,9 +35,11 @@ environment, but the code sees and can change everything the grader's user can, 
 
 What it does not bound (no cgroups: the grader may run where it cannot create them):
 
-* memory is per process: one sandbox can hold up to ``processes`` x ``memory`` (plus its
-  tmpfs). On a shared machine, bound the whole grader too, e.g. ``systemd-run --scope -p
-  MemoryMax=8G make grade ...``, or lower ``--processes``;
+* memory, by itself, only per process: one sandbox could hold ``processes`` x ``memory``.
+  :mod:`grader.sandbox_memory` bounds the total (the session starts its watchdog with each
+  sandbox), by looking every 0.2 s: a fast allocation overshoots a little before it is
+  killed. On a shared machine, bound the whole grader too, e.g. ``systemd-run --scope -p
+  MemoryMax=8G make grade ...``;
 * the tmpfs bounds bytes, not files: empty files (about 50,000 a second here) cost kernel
   memory until the sandbox ends, which the wall-clock limit bounds;
 * ``/proc/1/cmdline`` inside is bwrap's command line: it names the host paths bound in
@@ -68,7 +71,8 @@ CPU_GRACE = 5                        # seconds between SIGXCPU (soft CPU limit) 
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-sandbox limits. ``memory``: bytes of address space per process (RLIMIT_AS);
+    """Per-sandbox limits. ``memory``: bytes of address space per process (RLIMIT_AS), and of
+    memory of all its processes together (the watchdog of :mod:`grader.sandbox_memory`);
     ``processes``: processes and threads of the sandbox (RLIMIT_NPROC); ``file_size``:
     bytes of the largest file (RLIMIT_FSIZE) and of everything written together (the size
     of its tmpfs); ``cpu_time``: CPU seconds per process (RLIMIT_CPU)."""
