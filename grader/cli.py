@@ -49,7 +49,7 @@ def _autograde_parser(sub):
                    "and executed/ (default: grades); a rerun into the same folder resumes")
     p.add_argument("--timeout", type=float, default=120, help="wall-clock seconds per notebook (default: 120)")
     p.add_argument("--jobs", type=int, default=1, help="notebooks graded at the same time (default: 1)")
-    p.add_argument("--memory", type=_size, default=d.memory, help="memory per sandbox (default: 2G)")
+    p.add_argument("--memory", type=_size, default=d.memory, help="total memory per sandbox (default: 2G)")
     p.add_argument("--processes", type=int, default=d.processes, help="processes per sandbox (default: 64)")
     p.add_argument("--file-size", type=_size, default=d.file_size,
                    help="largest file, and all files together, a sandbox may write (default: 64M)")

@@ -18,7 +18,8 @@ What a sandboxed process gets (``command(...)``):
   inside the sandbox is a fresh tmpfs of ``limits.file_size`` bytes in total: many files
   cannot add up to more. Writes there vanish with the sandbox; return results over pipes;
 * **limits** (``prlimit``, applied inside the new user namespace so that the process
-  count is the sandbox's own): address space per process ``limits.memory``, processes
+  count is the sandbox's own): address space per process ``limits.memory`` (the total of all
+  its processes is the caller's to watch: :mod:`grader.sandbox_memory`), processes
   ``limits.processes``, file size ``limits.file_size``, CPU seconds ``limits.cpu_time``
   (then SIGKILL 5 s later), no core files. The wall-clock limit is the caller's: kill
   the process ``command`` started, then call :func:`cleanup`.
@@ -34,9 +35,11 @@ environment, but the code sees and can change everything the grader's user can, 
 
 What it does not bound (no cgroups: the grader may run where it cannot create them):
 
-* memory is per process: one sandbox can hold up to ``processes`` x ``memory`` (plus its
-  tmpfs). On a shared machine, bound the whole grader too, e.g. ``systemd-run --scope -p
-  MemoryMax=8G make grade ...``, or lower ``--processes``;
+* memory, by itself, only per process: one sandbox could hold ``processes`` x ``memory``.
+  :mod:`grader.sandbox_memory` bounds the total (the session starts its watchdog with each
+  sandbox), by looking every 0.2 s: a fast allocation overshoots a little before it is
+  killed. On a shared machine, bound the whole grader too, e.g. ``systemd-run --scope -p
+  MemoryMax=8G make grade ...``;
 * the tmpfs bounds bytes, not files: empty files (about 50,000 a second here) cost kernel
   memory until the sandbox ends, which the wall-clock limit bounds;
 * ``/proc/1/cmdline`` inside is bwrap's command line: it names the host paths bound in
@@ -45,38 +48,31 @@ What it does not bound (no cgroups: the grader may run where it cannot create th
 
 from __future__ import annotations
 
-import compileall
-import fcntl
-import hashlib
-import importlib.util
 import os
-import pwd
 import re
 import shutil
-import signal
-import site
-import stat
 import subprocess
-import sys
 import tempfile
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+# re-exported (the tests use them): where the environment appears inside, the slot uids, their lock folder
+from .sandbox_env import INSIDE as INSIDE
+from .sandbox_env import INSIDE_DEPS, INSIDE_VENV, _base_binds, _deps, _others_can_read, _staging, _staging_lock
+from .sandbox_uids import UID_BASE as UID_BASE
+from .sandbox_uids import UID_RANGE as UID_RANGE
+from .sandbox_uids import _lock_dir as _lock_dir
+from .sandbox_uids import _pids_of, cleanup, uid
+
 __all__ = ["Limits", "available", "command", "python", "env", "uid", "cleanup", "parse_size"]
 
-INSIDE = "/sandbox"                  # where the read-only Python environment appears inside
-INSIDE_VENV = f"{INSIDE}/python"      # the staging venv: interpreter link, pyvenv.cfg, labs
-INSIDE_DEPS = f"{INSIDE}/site-packages"  # the grader's own site-packages (numpy, matplotlib, IPython, ...)
-UID_BASE = 1_900_000_000             # slot uids: far above any uid a system hands out
-UID_RANGE = 4096
 CPU_GRACE = 5                        # seconds between SIGXCPU (soft CPU limit) and SIGKILL (hard)
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-sandbox limits. ``memory``: bytes of address space per process (RLIMIT_AS);
+    """Per-sandbox limits. ``memory``: bytes of address space per process (RLIMIT_AS), and of
+    memory of all its processes together (the watchdog of :mod:`grader.sandbox_memory`);
     ``processes``: processes and threads of the sandbox (RLIMIT_NPROC); ``file_size``:
     bytes of the largest file (RLIMIT_FSIZE) and of everything written together (the size
     of its tmpfs); ``cpu_time``: CPU seconds per process (RLIMIT_CPU)."""
@@ -138,182 +134,6 @@ def _probe() -> tuple[bool, str]:
     return False, f"bubblewrap failed: {err[:400] or 'exit status ' + str(done.returncode)}"
 
 
-# --- the read-only Python environment ---------------------------------------------------------
-
-_staging_lock = threading.RLock()
-_staging_dir: Path | None = None
-
-
-def _labs_dir() -> Path:
-    spec = importlib.util.find_spec("labs")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the labs package cannot be found: run from the repository root or install it")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def _deps() -> list[str]:
-    """The grader's site-packages folders that the sandboxed Python needs (not the base install's)."""
-    base = Path(sys.base_prefix).resolve()
-    out = []
-    for p in site.getsitepackages():
-        rp = Path(p).resolve()
-        if rp.is_dir() and base not in rp.parents and str(rp) not in out:
-            out.append(str(rp))
-    return out
-
-
-def _cache_root() -> Path:
-    """``<tmp>/grader-sandbox-<euid>``: mode 755 (the slot uid must reach what is bound from it),
-    owned by us and not a link, else refused."""
-    d = Path(tempfile.gettempdir()) / f"grader-sandbox-{os.geteuid()}"
-    try:
-        d.mkdir(mode=0o755)
-    except FileExistsError:
-        pass
-    st = d.lstat()
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
-        raise RuntimeError(f"{d} must be a folder owned by uid {os.geteuid()}, writable only by it")
-    os.chmod(d, 0o755)
-    return d
-
-
-def _key() -> str:
-    """What the staged environment depends on: the interpreter, the grader's site-packages, the
-    files of ``labs`` (their bytes), and whether the base interpreter needs a farm."""
-    h = hashlib.sha256()
-    base_exe = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
-    h.update(repr((sys.version, base_exe, sys.base_prefix, _deps(), _needs_farm(), INSIDE, 2)).encode())
-    labs = _labs_dir()
-    for path in sorted(labs.rglob("*")):
-        if "__pycache__" in path.parts or path.suffix == ".pyc" or not path.is_file():
-            continue
-        h.update(str(path.relative_to(labs)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()[:20]
-
-
-def _staging() -> Path:
-    """The staging venv: ``pyvenv.cfg``, ``bin/python`` (a link to the base interpreter), and in
-    its site-packages a compiled copy of ``labs`` and a ``.pth`` that adds the grader's
-    site-packages (their path inside the sandbox, and on the host for ``insecure``). Bound
-    read-only at ``/sandbox/python``. Built once (atomically, by whichever grader process
-    comes first) under ``<tmp>/grader-sandbox-<euid>/env-<key>``, next to the base farm if one
-    is needed, and shared by every later process with the same ``labs`` and interpreter."""
-    global _staging_dir
-    with _staging_lock:
-        if _staging_dir is not None and _staging_dir.is_dir():
-            return _staging_dir
-        cache = _cache_root()
-        final = cache / f"env-{_key()}"
-        if not final.is_dir():
-            build = Path(tempfile.mkdtemp(prefix=".build-", dir=cache))
-            try:
-                _build_env(build)
-                os.chmod(build, 0o755)
-                os.rename(build, final)
-            except OSError:
-                if not final.is_dir():
-                    raise
-            finally:
-                shutil.rmtree(build, ignore_errors=True)
-            _prune(cache, keep=final)
-        _staging_dir = final / "venv"
-        return _staging_dir
-
-
-def _prune(cache: Path, keep: Path, days: float = 7):
-    """Remove staged environments not used for ``days`` (older labs or interpreters)."""
-    for old in cache.glob("env-*"):
-        try:
-            if old != keep and time.time() - old.stat().st_mtime > days * 86400:
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            pass
-
-
-def _build_env(top: Path):
-    root = top / "venv"
-    base_exe = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
-    ver = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    (root / "bin").mkdir(parents=True)
-    os.symlink(base_exe, root / "bin" / "python")
-    os.symlink("python", root / "bin" / "python3")
-    (root / "pyvenv.cfg").write_text(
-        f"home = {os.path.dirname(base_exe)}\ninclude-system-site-packages = false\n"
-        f"version = {'.'.join(map(str, sys.version_info[:3]))}\n")
-    sp = root / "lib" / ver / "site-packages"
-    sp.mkdir(parents=True)
-    shutil.copytree(_labs_dir(), sp / "labs", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    compileall.compile_dir(sp / "labs", ddir=f"{INSIDE_VENV}/lib/{ver}/site-packages/labs", quiet=2)
-    deps = _deps()
-    inside = [f"{INSIDE_DEPS}/{i}" for i in range(len(deps))]
-    (sp / "zz-grader-deps.pth").write_text("\n".join(inside + deps) + "\n")
-    if _needs_farm():
-        _build_farm(Path(sys.base_prefix).resolve(), top / "base")
-    for dirpath, _dirnames, filenames in os.walk(root):  # readable by the sandbox's uid
-        os.chmod(dirpath, 0o755)
-        for f in filenames:
-            path = os.path.join(dirpath, f)
-            if not os.path.islink(path):  # never chmod through a link (bin/python is the interpreter)
-                os.chmod(path, 0o644)
-
-
-def _others_can_read(path) -> bool:
-    """Whether a uid that is neither owner nor group (the slot uid) can reach and read ``path``."""
-    p = Path(os.path.realpath(path))
-    for d in reversed(p.parents):
-        if not os.stat(d).st_mode & 0o001:
-            return False
-    mode = os.stat(p).st_mode
-    return bool(mode & 0o004) and (not os.path.isdir(p) or bool(mode & 0o001))
-
-
-def _needs_farm() -> bool:
-    base = Path(sys.base_prefix).resolve()
-    return (os.geteuid() == 0 and not (str(base) == "/usr" or str(base).startswith("/usr/"))
-            and not _others_can_read(base))
-
-
-def _base_binds(staging: Path) -> list[tuple[str, str]]:
-    """``[(host, inside)]`` for the base interpreter's prefix. Bound where it is when the slot uid
-    can read it there; otherwise (e.g. pyenv under a /root of mode 700) a hard-linked (or,
-    across file systems, copied) farm of the interpreter, libpython and the standard library
-    (without its tests and site-packages), staged with the venv, is bound at the same path."""
-    base = Path(sys.base_prefix).resolve()
-    if str(base) == "/usr" or str(base).startswith("/usr/"):
-        return []
-    if _needs_farm():
-        return [(str(staging.parent / "base"), str(base))]
-    return [(str(base), str(base))]
-
-
-def _build_farm(base: Path, farm: Path):
-    ver = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    skip = {base / "lib" / ver / name for name in ("site-packages", "test", "idlelib", "tkinter",
-                                                    "turtledemo", "ensurepip")}
-    exe = Path(os.path.realpath(getattr(sys, "_base_executable", sys.executable)))
-
-    def place(src: Path):
-        dst = farm / src.relative_to(base)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_symlink():
-            os.symlink(os.readlink(src), dst)
-        else:
-            try:
-                os.link(src, dst)
-            except OSError:
-                shutil.copy2(src, dst)
-
-    place(exe)
-    for lib in (base / "lib").glob("libpython*"):
-        place(lib)
-    for dirpath, dirnames, filenames in os.walk(base / "lib" / ver):
-        dirnames[:] = [d for d in dirnames if Path(dirpath, d) not in skip]
-        for f in filenames:
-            place(Path(dirpath, f))
-    for dirpath, _dirnames, _filenames in os.walk(farm):
-        os.chmod(dirpath, 0o755)
-
-
 def python(insecure: bool = False) -> str:
     """The interpreter to name as ``argv[0]``: its path inside the sandbox (or, insecure, on the host).
 
@@ -335,108 +155,6 @@ def env(workdir: Path, insecure: bool = False) -> dict:
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "NUMEXPR_NUM_THREADS": "1",
     }
-
-
-# --- slots and their uids ---------------------------------------------------------------------
-
-_leases: dict[int, tuple[int, int]] = {}   # slot -> (uid, fd of the lock file held)
-_lease_lock = threading.Lock()
-
-
-def _lock_dir() -> Path:
-    """Where the uid leases live: one fixed folder for every grader process on the machine
-    (not $TMPDIR, which two processes may set differently)."""
-    d = Path("/run/grader-sandbox-uids") if os.access("/run", os.W_OK) else Path("/tmp/grader-sandbox-uids")
-    d.mkdir(mode=0o700, exist_ok=True)
-    st = d.lstat()
-    if st.st_uid != os.geteuid() or not os.path.isdir(d) or os.path.islink(d) or st.st_mode & 0o077:
-        raise RuntimeError(f"{d} must be a folder owned by uid {os.geteuid()} with mode 700")
-    return d
-
-
-def uid(slot: int = 0) -> int:
-    """The uid the sandbox of ``slot`` runs as. As root: a uid of its own, leased for the
-    life of this process (a lock file), never in the password database and free of
-    processes; otherwise the caller's uid (unique per sandbox inside its user namespace)."""
-    if os.geteuid() != 0:
-        return os.getuid()
-    with _lease_lock:
-        if slot in _leases:
-            return _leases[slot][0]
-        d = _lock_dir()
-        taken = {u for u, _ in _leases.values()}
-        for k in range(UID_RANGE):
-            u = UID_BASE + k
-            if u in taken:
-                continue
-            try:
-                pwd.getpwuid(u)
-                continue
-            except KeyError:
-                pass
-            fd = os.open(d / f"{u}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            _kill_uid(u)  # leftovers of a grader that crashed while holding this uid
-            _leases[slot] = (u, fd)
-            return u
-    raise RuntimeError(f"no free sandbox uid in {UID_BASE}..{UID_BASE + UID_RANGE - 1}")
-
-
-def _pids_of(u: int) -> list[int]:
-    """Live processes (not zombies) that have ``u`` as their real, effective, saved or fs uid."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as f:
-                fields = dict(line.split(":", 1) for line in f if ":" in line)
-        except OSError:
-            continue
-        state = fields.get("State", "").split()
-        if state and state[0] in ("Z", "X"):
-            continue
-        if u in map(int, fields.get("Uid", "").split()):
-            pids.append(int(entry))
-    return pids
-
-
-def _kill_uid(u: int, rounds: int = 50) -> int:
-    """SIGKILL every process with ``u`` among its uids until none is left; how many were killed."""
-    if u == 0 or u == os.getuid() or u < UID_BASE:
-        return 0
-    killed = 0
-    for _ in range(rounds):
-        pids = _pids_of(u)
-        if not pids:
-            break
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except ProcessLookupError:
-                pass
-        time.sleep(0.02)
-    return killed
-
-
-def cleanup(slot: int = 0) -> int:
-    """After the sandbox of ``slot`` ended (or was killed): kill whatever still runs as its uid.
-
-    Only as root (otherwise the PID namespace alone does it). Waits up to 0.5 s for an
-    exiting namespace to disappear, then kills; returns how many processes it had to kill
-    (0 is what the namespaces promise)."""
-    if os.geteuid() != 0 or slot not in _leases:
-        return 0
-    u = _leases[slot][0]
-    deadline = time.monotonic() + 0.5  # a namespace being torn down takes a moment to disappear
-    while _pids_of(u) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return _kill_uid(u)
 
 
 def _open_to_sandbox(workdir: Path, readable):

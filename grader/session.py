@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import sandbox, wire
+from . import sandbox, sandbox_memory, wire
 
 __all__ = ["Stopped", "StudentError", "Session", "CALLBACK_METHODS"]
 
@@ -25,7 +25,8 @@ MAX_NESTING = 50
 
 
 class Stopped(BaseException):  # noqa: N818 (it is a stop, not an error of the test)
-    """The student's process can no longer answer: ``why`` is ``timeout``, ``died`` or ``protocol``."""
+    """The student's process can no longer answer: ``why`` is ``timeout``, ``died``, ``memory`` (the
+    sandbox's processes together used more than the memory limit: ``detail`` says it) or ``protocol``."""
 
     def __init__(self, why, detail=""):
         super().__init__(f"{why}: {detail}" if detail else why)
@@ -95,6 +96,9 @@ class Session:
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=self.stderr, env=sandbox.env(self.workdir, insecure),
                                         start_new_session=True)
+        own_uid = os.geteuid() == 0 and not insecure  # then the sandbox's processes are those of its uid
+        self.watchdog = sandbox_memory.for_sandbox(self.process, limits.memory,
+                                                   uid=sandbox.uid(slot) if own_uid else None)
         self._out, self._in = self.process.stdin.fileno(), self.process.stdout.fileno()
         self._buffer = b""
         self.refs, self.callback_error, self.depth = {}, None, 0
@@ -111,7 +115,7 @@ class Session:
                 raise Stopped("timeout")
             chunk = os.read(self._in, 2**20)
             if not chunk:
-                raise Stopped("died", self._exit_detail())
+                raise self._died()
             self._buffer += chunk
         data, self._buffer = self._buffer[:n], self._buffer[n:]
         return data
@@ -129,7 +133,14 @@ class Session:
         try:
             wire.write_frame(self._out, message)
         except (BrokenPipeError, OSError):
-            raise Stopped("died", self._exit_detail()) from None
+            raise self._died() from None
+
+    def _died(self):
+        """The Stopped for a process that is gone: killed by the memory watchdog, or ended."""
+        detail = self._exit_detail()
+        if self.watchdog.fired:
+            return Stopped("memory", self.watchdog.reason())
+        return Stopped("died", detail)
 
     def _exit_detail(self):
         try:
@@ -251,6 +262,7 @@ class Session:
         except (OSError, subprocess.TimeoutExpired, wire.ProtocolError):
             pass
         finally:
+            self.watchdog.stop()
             _kill_group(self.process)
             sandbox.cleanup(self.slot)
             self.stderr.close()

@@ -305,3 +305,35 @@ def test_an_infinite_loop_is_cut_at_the_time_limit_and_what_ran_before_counts(tm
     assert [(t.test, t.status) for t in r.tests] == [("t_f", "passed"), ("t_g", "timeout"), ("t_after", "timeout")]
     assert r.tests[1].reason == "stopped at the time limit (8 s) while running this test"
     assert r.tests[2].reason == "not run: stopped at the time limit (8 s) while running 't_g'"
+
+
+def test_processes_that_together_pass_the_memory_limit_are_stopped_and_the_rows_say_so(tmp_path):
+    """g forks processes of 400 MB each: the sandbox (1 GiB in all) is killed while t_g runs."""
+    from grader_helpers import tiny_lab
+
+    from grader import grade_submission, sandbox
+
+    def solution(name, body):
+        return lf.solution_cell(name, f"def {name}():\n    # TODO: x\n    ### BEGIN SOLUTION\n    {body}\n"
+                                      "    ### END SOLUTION")
+
+    def test(gid, call):
+        return lf.test_cell(gid, 1, f"# Graded tests (1 point)\n### BEGIN HIDDEN TESTS\nassert {call} == 1, 'no'\n"
+                                    "### END HIDDEN TESTS")
+
+    source = tiny_lab(solution("f", "return 1"), solution("g", "return 1"), test("t_f", "f()"),
+                      test("t_g", "g()"), test("t_after", "f()"))
+    submission = lf.student_version(source, "tiny")
+    cell(submission, "f").source = "def f():\n    return 1"
+    cell(submission, "g").source = ("import os, time\ndef g():\n    for i in range(6):\n        if os.fork() == 0:\n"
+                                    "            time.sleep(0.3 * i)\n            block = b'x' * (400 * 2**20)\n"
+                                    "            time.sleep(30)\n            os._exit(0)\n"
+                                    "    time.sleep(30)\n    return 1")
+    write(submission, tmp_path / "mem" / "tiny.ipynb")
+    r = grade_submission(source, tmp_path / "mem" / "tiny.ipynb", "mem", "tiny", timeout=40, insecure=INSECURE,
+                         limits=sandbox.Limits(memory=2**30))
+    assert r.status == "error" and r.points == 1 and r.seconds < 30
+    assert [(t.test, t.status) for t in r.tests] == [("t_f", "passed"), ("t_g", "error"), ("t_after", "error")]
+    words = "stopped: the submission used more than 1 GiB of memory in total"
+    assert r.tests[1].reason == f"{words} while running this test"
+    assert r.tests[2].reason == f"not run: {words} while running 't_g'"

@@ -470,3 +470,64 @@ def test_parse_size():
     assert sb.parse_size("4096") == 4096
     with pytest.raises(ValueError):
         sb.parse_size("lots")
+
+
+# --- the total-memory watchdog (grader.sandbox_memory) -----------------------------------------
+
+FORKERS = """
+    import os, sys, time
+    n, each, stagger = int(sys.argv[1]), int(sys.argv[2]) * 2**20, float(sys.argv[3])
+    for i in range(n):
+        if os.fork() == 0:
+            time.sleep(stagger * i)
+            block = b"x" * each          # allocated and written: every page is resident
+            print("child", i, "holds", len(block) >> 20, "MiB", flush=True)
+            time.sleep(4)
+            os._exit(0)
+    for _ in range(n):
+        os.wait()
+    print("all done", flush=True)
+"""
+
+
+def watched(children, mib, *, limit, stagger=0.25, by_uid=True):
+    """Run FORKERS (``children`` processes of ``mib`` MiB each) in a sandbox of total memory
+    ``limit`` under a watchdog; ``(returncode, stdout, watchdog, seconds)``."""
+    from grader import sandbox_memory
+    work = Path(tempfile.mkdtemp(prefix="sbtest-"))
+    (work / "main.py").write_text(textwrap.dedent(FORKERS))
+    limits = sb.Limits(memory=limit)
+    argv = sb.command([sb.python(), "-I", str(work / "main.py"), str(children), str(mib), str(stagger)],
+                      workdir=work, limits=limits, slot=SLOT)
+    t0 = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    own_uid = by_uid and os.geteuid() == 0
+    dog = sandbox_memory.for_sandbox(proc, limit, uid=sb.uid(SLOT) if own_uid else None)
+    try:
+        out, _ = proc.communicate(timeout=20)
+        return proc.returncode, out, dog, time.monotonic() - t0
+    finally:
+        dog.stop()
+        proc.kill()
+        proc.wait()
+        sb.cleanup(SLOT)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.mark.parametrize("by_uid", [True, False], ids=["by-uid", "by-process-tree"])
+def test_eight_processes_of_400_mb_are_killed_at_a_total_of_1_gib(by_uid):
+    code, out, dog, seconds = watched(8, 400, limit=2**30, by_uid=by_uid)
+    assert dog.fired and dog.reason() == "the submission used more than 1 GiB of memory in total"
+    assert code != 0 and "all done" not in out
+    assert out.count("holds") < 8                    # stopped before the last children allocated
+    assert 2**30 < dog.peak < 2 * 2**30             # seen soon after the total passed 1 GiB
+    assert seconds < 8 * 0.25 + 4                   # well before the children would have ended
+    assert survivors(sb.uid(SLOT)) == [] and sb.cleanup(SLOT) == 0
+
+
+def test_a_sandbox_under_its_total_memory_is_not_killed():
+    code, out, dog, _ = watched(3, 100, limit=2**30, stagger=0.1)
+    assert code == 0 and out.count("holds") == 3 and "all done" in out
+    assert not dog.fired and dog.looks >= 5
+    assert 300 * MiB < dog.peak < 2**30              # it did see the children's memory

@@ -213,3 +213,18 @@ def test_a_process_that_dies_or_writes_junk_on_the_channel_ends_the_session(code
         assert info.value.why == why
     finally:
         session.close()
+
+
+def test_processes_that_together_pass_the_memory_limit_end_the_session_with_the_reason():
+    forks = ("import os, time\nfor i in range(6):\n    if os.fork() == 0:\n        time.sleep(0.3 * i)\n"
+             "        block = b'x' * (400 * 2**20)\n        time.sleep(30)\n        os._exit(0)\ntime.sleep(30)")
+    session = Session([{"index": 0, "source": forks}], budget=40, deadline=time.monotonic() + 60,
+                      limits=sandbox.Limits(memory=2**30), insecure=INSECURE)
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(Stopped) as info:
+            session.ready()
+        assert info.value.why == "memory" and time.monotonic() - t0 < 15
+        assert info.value.detail == "the submission used more than 1 GiB of memory in total"
+    finally:
+        session.close()

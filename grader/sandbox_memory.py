@@ -1,0 +1,144 @@
+"""A total-memory guard for one running sandbox, without cgroups.
+
+``RLIMIT_AS`` (:class:`grader.sandbox.Limits` ``.memory``) bounds each process, so a sandbox
+of ``processes`` processes could hold ``processes`` x ``memory``. A :class:`Watchdog` is a
+thread that, every ``interval`` seconds (0.2), adds up the memory of every process of the
+sandbox and, when the total exceeds ``limit`` bytes, SIGKILLs them all (until none is left)
+and sets ``fired``; the session then reports why the submission stopped.
+
+* **which processes**: as root, every process that has the slot's uid among its uids
+  (:func:`grader.sandbox_uids._pids_of`); otherwise (no uid of its own) the process the
+  session started and all its descendants (a daemon inside bwrap's PID namespace is
+  re-parented to the namespace's init, itself a descendant);
+* **how much memory**: for each process its proportional set size, ``Pss`` of
+  ``/proc/<pid>/smaps_rollup`` (a page shared by n processes counts 1/n to each: the
+  interpreter and libraries of forked children count once in total), or its resident set
+  size ``VmRSS`` of ``/proc/<pid>/status`` where ``smaps_rollup`` cannot be read.
+
+What it does not bound: growth between two looks (a process that fills memory at ~2 GB/s
+overshoots by up to ~0.4 GB before it is seen); memory that is no process's pages (the
+tmpfs, bounded by ``file_size``; kernel memory).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+from .sandbox_uids import _kill_uid, _pids_of
+
+__all__ = ["Watchdog", "for_sandbox", "size_words", "memory_of", "descendants"]
+
+INTERVAL = 0.2  # seconds between two looks
+
+
+def size_words(n: int) -> str:
+    """``2147483648`` -> ``"2 GiB"``, ``1610612736`` -> ``"1.5 GiB"``, ``536870912`` -> ``"512 MiB"``."""
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n} bytes"
+
+
+def memory_of(pid: int) -> int:
+    """Bytes of memory of ``pid``: Pss of smaps_rollup, else VmRSS, else 0 (gone)."""
+    for path, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith(key):
+                        return int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            continue
+    return 0
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and every live process below it (from the parent pids in /proc/<pid>/stat)."""
+    children: dict[int, list[int]] = {}
+    live = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] not in ("Z", "X"):
+            live.add(int(entry))
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        if pid in live:
+            out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+class Watchdog:
+    """Kill all of ``pids()`` when their memory adds up to more than ``limit`` bytes.
+
+    ``pids``: a function returning the sandbox's processes now; ``kill``: a function that
+    kills them all (default: SIGKILL each of ``pids()`` until none is left). After
+    :meth:`stop`, ``fired`` says whether it killed, ``peak`` is the largest total it saw
+    (bytes) and ``looks`` how many times it looked.
+    """
+
+    def __init__(self, pids, limit: int, *, kill=None, interval: float = INTERVAL):
+        self.pids, self.limit, self.interval = pids, int(limit), interval
+        self._kill = kill or self._kill_pids
+        self.fired, self.peak, self.looks = False, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="sandbox-memory", daemon=True)
+
+    def start(self) -> Watchdog:
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def reason(self) -> str:
+        """The words for the report: ``"the submission used more than 2 GiB of memory in total"``."""
+        return f"the submission used more than {size_words(self.limit)} of memory in total"
+
+    def total(self) -> int:
+        """The sandbox's memory now, in bytes (the sum over its processes)."""
+        return sum(memory_of(pid) for pid in self.pids())
+
+    def _watch(self):
+        while not self._stop.is_set():
+            total = self.total()
+            self.looks += 1
+            self.peak = max(self.peak, total)
+            if total > self.limit:
+                self.fired = True
+                self._kill()
+                return
+            self._stop.wait(self.interval)
+
+    def _kill_pids(self, rounds: int = 50):
+        for _ in range(rounds):
+            pids = [p for p in self.pids() if p != os.getpid()]
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            time.sleep(0.02)
+
+
+def for_sandbox(process, limit: int, *, uid: int | None) -> Watchdog:
+    """A started watchdog for the sandbox ``process`` (a Popen of ``sandbox.command``): by the
+    slot's ``uid`` when it has one of its own (root, not insecure), else by process tree."""
+    if uid is not None:
+        return Watchdog(lambda: _pids_of(uid), limit, kill=lambda: _kill_uid(uid)).start()
+    return Watchdog(lambda: descendants(process.pid), limit).start()
