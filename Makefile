@@ -74,11 +74,11 @@ JOBS    ?= 1
 GRADE_FLAGS ?=
 
 student: $(STAMP)
-	$(BIN)/python -m grader release --source book/labs --out release/labs
+	$(BIN)/python -m grader release --source book/lab_notebooks --out release/labs
 
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/submissions [TIMEOUT=120] [JOBS=1] [GRADE_FLAGS=...]"; exit 2; }
-	$(BIN)/python -m grader autograde "$(SUBMISSIONS)" --source book/labs --out grades --timeout $(TIMEOUT) --jobs $(JOBS) $(GRADE_FLAGS)
+	$(BIN)/python -m grader autograde "$(SUBMISSIONS)" --source book/lab_notebooks --out grades --timeout $(TIMEOUT) --jobs $(JOBS) $(GRADE_FLAGS)
 
 # Reading and running the notebooks (self-study): JupyterLab, pinned in requirements.txt with
 # jupyterlab-myst (renders the book's MyST markdown), opened on book/ in your browser.
@@ -99,4 +99,4 @@ student-book: $(STAMP) $(NPM_STAMP)
 # inside Gradescope by the same engine as `make grade` (grader/gradescope.py, tools/gradescope/).
 .PHONY: gradescope
 gradescope: $(STAMP)
-	$(BIN)/python -m grader.gradescope build --source book/labs --out _build/gradescope
+	$(BIN)/python -m grader.gradescope build --source book/lab_notebooks --out _build/gradescope

@@ -10,7 +10,7 @@ from .batch import SandboxUnavailable, autograde
 from .metadata import format_points
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = ROOT / "book" / "labs"
+DEFAULT_SOURCE = ROOT / "book" / "lab_notebooks"
 
 
 def _check(args):
@@ -44,7 +44,7 @@ def _autograde_parser(sub):
     p = sub.add_parser("autograde", help="grade SUBMISSIONS/<student>/<lab>.ipynb against the hidden tests, "
                        "each notebook in a sandbox")
     p.add_argument("submissions", help="folder with one subfolder per student")
-    p.add_argument("--source", default=DEFAULT_SOURCE, help="folder of lab notebooks (default: book/labs)")
+    p.add_argument("--source", default=DEFAULT_SOURCE, help="folder of lab notebooks (default: book/lab_notebooks)")
     p.add_argument("--out", default="grades", help="where to write grades.csv, summary.csv, feedback/, rows/ "
                    "and executed/ (default: grades); a rerun into the same folder resumes")
     p.add_argument("--timeout", type=float, default=120, help="wall-clock seconds per notebook (default: 120)")
@@ -60,16 +60,16 @@ def _autograde_parser(sub):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m grader", description=(
-        "Release and autograde the lab notebooks. The notebooks in book/labs are the instructor's source "
+        "Release and autograde the lab notebooks. The notebooks in book/lab_notebooks are the instructor's source "
         "(solutions and hidden tests between nbgrader's markers)."))
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="write the student version of every lab (solutions stubbed, "
                        "hidden tests removed, outputs cleared)")
-    p.add_argument("--source", default=DEFAULT_SOURCE, help="folder of lab notebooks (default: book/labs)")
+    p.add_argument("--source", default=DEFAULT_SOURCE, help="folder of lab notebooks (default: book/lab_notebooks)")
     p.add_argument("--out", default="release/labs", help="where to write the student notebooks (default: release/labs)")
     _autograde_parser(sub)
     p = sub.add_parser("check", help="check that the lab sources follow the format (for lab authors)")
-    p.add_argument("--source", default=DEFAULT_SOURCE, help="folder of lab notebooks (default: book/labs)")
+    p.add_argument("--source", default=DEFAULT_SOURCE, help="folder of lab notebooks (default: book/lab_notebooks)")
     args = parser.parse_args(argv)
     try:
         if args.command == "release":

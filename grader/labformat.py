@@ -1,6 +1,6 @@
 """The lab notebook format, checked: nbgrader's metadata (:mod:`grader.metadata`) and markers (:mod:`grader.markers`).
 
-A lab notebook in ``book/labs/`` is the instructor's source: solution cells,
+A lab notebook in ``book/lab_notebooks/`` is the instructor's source: solution cells,
 graded test cells (hidden tests included) and read-only cells, as nbgrader 0.9
 writes them, so nbgrader can use the notebooks as they are. :func:`check_lab`
 lists everything that would stop a lab from being released and autograded.

@@ -7,7 +7,7 @@ import nbformat
 import pytest
 import yaml
 
-NOTEBOOKS = sorted(glob.glob("book/0*.ipynb") + glob.glob("book/labs/lab*.ipynb"))
+NOTEBOOKS = sorted(glob.glob("book/0*.ipynb") + glob.glob("book/lab_notebooks/lab*.ipynb"))
 
 
 def _repository_url():

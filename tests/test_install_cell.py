@@ -58,7 +58,7 @@ def run_cell(source: str, cwd: Path, hide: bool) -> dict:
 
 @pytest.mark.parametrize("source", sorted({first_cell(p) for p in NOTEBOOKS}), ids=lambda s: f"{len(s)}chars")
 def test_first_cell_installs_when_only_a_folder_named_labs_is_there(source, tmp_path):
-    (tmp_path / "labs").mkdir()  # what book/labs/ was: notebooks, no __init__.py
+    (tmp_path / "labs").mkdir()  # what book/labs/ was before its rename: notebooks, no __init__.py
     (tmp_path / "labs" / "lab01.ipynb").write_text("{}")
     got = run_cell(source, tmp_path, hide=True)
     assert got["error"] is None, got

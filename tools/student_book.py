@@ -1,7 +1,7 @@
 """The student-version book: the same HTML book, with the student version of every lab.
 
 ``make student-book`` (= ``python tools/student_book.py``) stages a copy of the book's sources
-in ``_build/student/src``, replaces each lab notebook of ``book/labs/`` by its student version
+in ``_build/student/src``, replaces each lab notebook of ``book/lab_notebooks/`` by its student version
 (``grader.labformat.release``: solutions replaced by stubs, hidden tests removed, outputs cleared;
 the stubs, the self-check cells and the visible part of every test cell stay), and builds it with
 the same strict command as ``make book`` into ``_build/student/html``.
@@ -35,7 +35,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "_build" / "student"
-LABS = "book/labs"
+LABS = "book/lab_notebooks"
 LEFT_OUT = {"book/instructors"}  # pages of the instructor's book that the student book leaves out
 BUILD_FLAGS = ["-W", "-n", "--keep-going"]  # as `make book` / `make test`
 INSTRUCTORS_LINK = re.compile(r"\{doc\}`[./]*instructors`")

@@ -4,7 +4,7 @@ One batch of lab 1 (``tests/grader/attacks/catalog.py``): every attack class of 
 at least one submission each, built from the lab source, graded together with a solved
 control (10 points), a blank control (the release, 0 points) and two more honest
 classmates (wrong-but-shaped functions; tasks 1-2 solved), with
-``python -m grader autograde SUBS --source book/labs --out OUT --timeout 60 --jobs 2``.
+``python -m grader autograde SUBS --source book/lab_notebooks --out OUT --timeout 60 --jobs 2``.
 A second batch holds only the four honest classmates. Then:
 
 * each attack scores no more than the honest work it sits on (the blank release, or the

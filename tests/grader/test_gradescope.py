@@ -26,7 +26,7 @@ import pytest
 from grader import gradescope, labformat
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE = ROOT / "book/labs"
+SOURCE = ROOT / "book/lab_notebooks"
 LAB = "lab01_linear_regression"
 
 VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}

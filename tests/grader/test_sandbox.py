@@ -302,7 +302,7 @@ def test_sees_nothing_of_the_host_but_its_own_files():
     try:
         done, _ = run(f"""
             import json, os
-            look = {[str(ROOT), "/work/main", str(ROOT / "book" / "labs"), str(secret), "/home", "/root/.ssh",
+            look = {[str(ROOT), "/work/main", str(ROOT / "book" / "lab_notebooks"), str(secret), "/home", "/root/.ssh",
                      "/etc/passwd", "/etc/shadow", sys.executable]!r}
             print(json.dumps({{"seen": [p for p in look if os.path.exists(p)], "mine": open("data.txt").read(),
                               "top": sorted(os.listdir("/"))}}))

@@ -37,7 +37,7 @@ from labserver import (
 pytestmark = [pytest.mark.xdist_group("jupyterlab"), pytest.mark.slow]
 
 CHAPTER = "book/03_gradient_descent_and_momentum.ipynb"
-LAB = "book/labs/lab01_linear_regression.ipynb"
+LAB = "book/lab_notebooks/lab01_linear_regression.ipynb"
 CHAPTERS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "book").glob("0*.ipynb"))
 REPORT = ROOT / "_build" / "jupyterlab" / "raw_myst.json"
 RESULTS: dict = {"run_all_seconds": {}, "raw_myst": {}}

@@ -1,7 +1,7 @@
 """Adversarial submissions of lab 1, built from the lab source, one (or more) per attack class of issue 10.
 
 Every submission starts from one of four honest notebooks made from the source
-(``book/labs/lab01_linear_regression.ipynb``):
+(``book/lab_notebooks/lab01_linear_regression.ipynb``):
 
 * ``blank``: the student release, untouched (scores 0);
 * ``junk``: the release with functions that return arrays of the right shapes and wrong values;
@@ -279,7 +279,7 @@ for _p in [d for d in os.listdir("/proc") if d.isdigit()] + ["self"]:
     for _i, _a in enumerate(_args[:-1]):
         if _a == b"--source":
             _paths.append(os.path.join(_args[_i + 1].decode(), "lab01_linear_regression.ipynb"))
-_paths += ["__SOURCE__", "book/labs/lab01_linear_regression.ipynb", "../book/labs/lab01_linear_regression.ipynb"]
+_paths += ["__SOURCE__", "book/lab_notebooks/lab01_linear_regression.ipynb", "../book/lab_notebooks/lab01_linear_regression.ipynb"]
 print("ATTACK proc_cmdline: parent is", os.getppid(), "candidates", _paths)
 for _path in _paths:
     try:
