@@ -206,7 +206,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m grader.gradescope", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="one autograder zip per lab")
-    b.add_argument("--source", type=Path, default=Path("book/lab_notebooks"), help="lab notebooks (default: book/lab_notebooks)")
+    b.add_argument("--source", type=Path, default=Path("book/lab_notebooks"),
+                   help="lab notebooks (default: book/lab_notebooks)")
     b.add_argument("--out", type=Path, default=Path("_build/gradescope"), help="default: _build/gradescope")
     b.add_argument("labs", nargs="*", help="only these labs (default: every gradable lab)")
     r = sub.add_parser("run", help="grade Gradescope's submission (what run_autograder calls)")

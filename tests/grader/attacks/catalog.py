@@ -279,7 +279,8 @@ for _p in [d for d in os.listdir("/proc") if d.isdigit()] + ["self"]:
     for _i, _a in enumerate(_args[:-1]):
         if _a == b"--source":
             _paths.append(os.path.join(_args[_i + 1].decode(), "lab01_linear_regression.ipynb"))
-_paths += ["__SOURCE__", "book/lab_notebooks/lab01_linear_regression.ipynb", "../book/lab_notebooks/lab01_linear_regression.ipynb"]
+_paths += ["__SOURCE__", "book/lab_notebooks/lab01_linear_regression.ipynb",
+           "../book/lab_notebooks/lab01_linear_regression.ipynb"]
 print("ATTACK proc_cmdline: parent is", os.getppid(), "candidates", _paths)
 for _path in _paths:
     try:
