@@ -279,11 +279,9 @@ def test_each_row_file_is_written_once_graded_and_a_rerun_resumes(batch):
     assert os.path.exists(out / "grades.csv")
 
 
-def test_an_infinite_loop_is_cut_at_the_time_limit_and_what_ran_before_counts(tmp_path):
-    """A tiny lab: f works, g loops forever when called; the tests before g's keep their points."""
+def _two_task_lab():
+    """A tiny lab: tasks f and g (each returns 1), tests t_f, t_g and t_after (f again), 1 point each."""
     from grader_helpers import tiny_lab
-
-    from grader import grade_submission, sandbox
 
     def solution(name, body):
         return lf.solution_cell(name, f"def {name}():\n    # TODO: x\n    ### BEGIN SOLUTION\n    {body}\n"
@@ -293,8 +291,15 @@ def test_an_infinite_loop_is_cut_at_the_time_limit_and_what_ran_before_counts(tm
         return lf.test_cell(gid, 1, f"# Graded tests (1 point)\n### BEGIN HIDDEN TESTS\nassert {call} == 1, 'no'\n"
                                     "### END HIDDEN TESTS")
 
-    source = tiny_lab(solution("f", "return 1"), solution("g", "return 1"), test("t_f", "f()"),
-                      test("t_g", "g()"), test("t_after", "f()"))
+    return tiny_lab(solution("f", "return 1"), solution("g", "return 1"), test("t_f", "f()"),
+                    test("t_g", "g()"), test("t_after", "f()"))
+
+
+def test_an_infinite_loop_is_cut_at_the_time_limit_and_what_ran_before_counts(tmp_path):
+    """A tiny lab: f works, g loops forever when called; the tests before g's keep their points."""
+    from grader import grade_submission, sandbox
+
+    source = _two_task_lab()
     submission = lf.student_version(source, "tiny")
     cell(submission, "f").source = "def f():\n    return 1"
     cell(submission, "g").source = "def g():\n    while True:\n        pass"
@@ -309,20 +314,9 @@ def test_an_infinite_loop_is_cut_at_the_time_limit_and_what_ran_before_counts(tm
 
 def test_processes_that_together_pass_the_memory_limit_are_stopped_and_the_rows_say_so(tmp_path):
     """g forks processes of 400 MB each: the sandbox (1 GiB in all) is killed while t_g runs."""
-    from grader_helpers import tiny_lab
-
     from grader import grade_submission, sandbox
 
-    def solution(name, body):
-        return lf.solution_cell(name, f"def {name}():\n    # TODO: x\n    ### BEGIN SOLUTION\n    {body}\n"
-                                      "    ### END SOLUTION")
-
-    def test(gid, call):
-        return lf.test_cell(gid, 1, f"# Graded tests (1 point)\n### BEGIN HIDDEN TESTS\nassert {call} == 1, 'no'\n"
-                                    "### END HIDDEN TESTS")
-
-    source = tiny_lab(solution("f", "return 1"), solution("g", "return 1"), test("t_f", "f()"),
-                      test("t_g", "g()"), test("t_after", "f()"))
+    source = _two_task_lab()
     submission = lf.student_version(source, "tiny")
     cell(submission, "f").source = "def f():\n    return 1"
     cell(submission, "g").source = ("import os, time\ndef g():\n    for i in range(6):\n        if os.fork() == 0:\n"
