@@ -34,7 +34,7 @@ LAB1 = "lab01_linear_regression"
 
 def submissions(folder, n):
     """``n`` lab-1 notebooks in ``folder/<student>/``: 40% solved, 30% blank, 20% a sign error, 10% an import error."""
-    source = lf.read_lab(ROOT / "book" / "labs" / f"{LAB1}.ipynb")
+    source = lf.read_lab(ROOT / "book" / "lab_notebooks" / f"{LAB1}.ipynb")
     release = lf.student_version(source, LAB1)
     solutions = {lf.grade_id(c): c.source for c in source.cells if lf.is_solution(c)}
 
@@ -74,7 +74,8 @@ def old_tree(path):
 def grade(which, tree, subs, jobs, timeout, insecure):
     """Seconds to grade the folder ``subs`` with the grader in ``tree``."""
     out = tempfile.mkdtemp(prefix=f"bench-{which}-")
-    cmd = [sys.executable, "-m", "grader", "autograde", str(subs), "--source", str(tree / "book" / "labs"),
+    sources = tree / "book" / ("labs" if which == "old" else "lab_notebooks")  # renamed since da262ab
+    cmd = [sys.executable, "-m", "grader", "autograde", str(subs), "--source", str(sources),
            "--out", out, "--timeout", str(timeout), "--jobs", str(jobs)]
     if which == "new" and insecure:
         cmd.append("--insecure")

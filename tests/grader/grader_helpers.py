@@ -8,7 +8,7 @@ from grader import labformat as lf
 from grader import sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
-LABS = ROOT / "book" / "labs"
+LABS = ROOT / "book" / "lab_notebooks"
 SOURCES = lf.lab_sources(LABS)
 LAB_NAMES = sorted(SOURCES)
 LAB1 = "lab01_linear_regression"

@@ -132,7 +132,7 @@ def _processes_naming(text):
 
 
 def _grade(subs, out):
-    argv = [sys.executable, "-m", "grader", "autograde", str(subs), "--source", str(ROOT / "book" / "labs"),
+    argv = [sys.executable, "-m", "grader", "autograde", str(subs), "--source", str(ROOT / "book" / "lab_notebooks"),
             "--out", str(out), "--timeout", "60", "--jobs", "2"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -148,7 +148,8 @@ def batch(tmp_path_factory):
     subs, out, clean_subs, clean_out = top / "subs", top / "out", top / "clean_subs", top / "clean_out"
     written = catalog.build(subs, out)
     catalog.build(clean_subs, clean_out, attacks=False)
-    before = {"labs": _tree_digest(ROOT / "labs", "*"), "sources": _tree_digest(ROOT / "book" / "labs", "*.ipynb"),
+    before = {"labs": _tree_digest(ROOT / "labs", "*"),
+              "sources": _tree_digest(ROOT / "book" / "lab_notebooks", "*.ipynb"),
               "victim": (subs / catalog.HONEST["partial"] / f"{LAB}.ipynb").read_bytes()}
     start = time.monotonic()
     results = []
@@ -238,7 +239,7 @@ def test_grade_tables_are_not_rewritten_after_the_batch(batch):
 
 def test_labs_sources_and_classmates_files_are_unchanged(batch):
     assert _tree_digest(ROOT / "labs", "*") == batch["before"]["labs"]
-    assert _tree_digest(ROOT / "book" / "labs", "*.ipynb") == batch["before"]["sources"]
+    assert _tree_digest(ROOT / "book" / "lab_notebooks", "*.ipynb") == batch["before"]["sources"]
     victim = batch["subs"] / catalog.HONEST["partial"] / f"{LAB}.ipynb"
     assert victim.read_bytes() == batch["before"]["victim"]
 

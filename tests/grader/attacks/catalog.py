@@ -31,7 +31,7 @@ import nbformat
 
 LAB = "lab01_linear_regression"
 ROOT = Path(__file__).resolve().parents[3]
-SOURCE = ROOT / "book" / "labs" / f"{LAB}.ipynb"
+SOURCE = ROOT / "book" / "lab_notebooks" / f"{LAB}.ipynb"
 HONEST = {"blank": "zz_blank", "junk": "zz_junk", "partial": "zz_partial", "solved": "zz_solved"}
 
 
