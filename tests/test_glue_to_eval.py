@@ -36,22 +36,6 @@ def test_eval_role_refuses_other_expressions():
     assert eval_glue.glue_text('f"{x:.2f} and {y}"') is None
 
 
-def test_labs_glue_binds_the_key_in_the_notebook_and_calls_myst_nbs_glue(monkeypatch):
-    """The chapters' glue: a variable for JupyterLab's {eval}, and myst-nb's glue for the book."""
-    import myst_nb
-    from IPython.core.interactiveshell import InteractiveShell
-
-    import labs.glue
-
-    shell = InteractiveShell.instance()
-    calls = []
-    monkeypatch.setattr(myst_nb, "glue", lambda *a, **k: calls.append((a, k)))
-    monkeypatch.setattr(labs.glue, "get_ipython", lambda: shell)
-    labs.glue.glue("ch3_kappa", 12.5, display=False)
-    assert shell.user_ns["ch3_kappa"] == 12.5
-    assert calls == [(("ch3_kappa", 12.5), {"display": False})]
-
-
 def test_script_is_idempotent_on_a_copy_of_a_chapter(tmp_path):
     src = sorted(glue_to_eval.Path("book").glob("0*.ipynb"))[0]
     path = tmp_path / src.name
