@@ -26,7 +26,9 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 
 import nbformat
@@ -113,117 +115,131 @@ def _notebook_problem(path: Path, max_bytes: int) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """What one search needs to know: the submissions folder, the lab names, the size limit."""
+    root: Path
+    known: frozenset
+    max_bytes: int
+
+    def where(self, path: Path) -> str:
+        """``path`` relative to the submissions folder, shown safely."""
+        return shown(os.fsencode(path.relative_to(self.root)))
+
+    def reject(self, student: str, lab: str, path: Path, status: str, reason: str) -> Rejected:
+        """The :class:`Rejected` row for ``path``."""
+        return Rejected(student, lab, self.where(path), status, reason)
+
+
 def find_submissions(root, known_labs, max_bytes: int = MAX_BYTES) -> tuple[list[Submission], list[Rejected]]:
     """``(submissions, rejected)`` under ``root``, each sorted by student, lab and path.
 
     ``known_labs``: the lab names (notebook stems of the sources). Never raises for
     anything inside ``root``; every entry that is not graded is in ``rejected``.
     """
-    root = Path(root)
-    known = set(known_labs)
-    rejected: list[Rejected] = []
-    candidates: dict[tuple[str, str], list[tuple[int, bytes, Path]]] = {}
-
-    def where(path: Path) -> str:
-        return shown(os.fsencode(path.relative_to(root)))
-
-    def reject(student, lab, path, status, reason):
-        rejected.append(Rejected(student, lab, where(path), status, reason))
-
-    def walk(student: str, folder: Path, depth: int):
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: os.fsencode(e.name))
-        except OSError as exc:
-            reject(student, "", folder, "invalid", f"the folder cannot be read ({exc.strerror})")
-            return
-        for entry in entries:
-            path = Path(entry.path)
-            if entry.name.startswith(".") or entry.name in SKIP:
-                continue
-            bad = _bad_name(entry.name)
-            if bad:
-                reject(student, "", path, "invalid",
-                       f"the name '{shown(entry.name)}' {bad}; rename it (letters, digits, - and _) and resubmit")
-                continue
-            if entry.is_symlink():
-                reject(student, _lab_of(entry.name, known), path, "symlink",
-                       "a symbolic link: links are never followed; submit the file itself")
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                if depth >= MAX_DEPTH:
-                    reject(student, "", path, "invalid", f"folders nested more than {MAX_DEPTH} deep are not searched")
-                else:
-                    walk(student, path, depth + 1)
-                continue
-            try:
-                _file(student, path, entry, depth)
-            except OSError as exc:  # vanished or unreadable while we looked
-                reject(student, _lab_of(entry.name, known), path, "invalid",
-                       f"the file cannot be read ({exc.strerror})")
-
-    def _file(student, path: Path, entry, depth):
-        name = entry.name
-        lab = _lab_of(name, known)
-        is_nb = name.lower().endswith(".ipynb")
-        if not is_nb:
-            if lab:
-                reject(student, lab, path, "invalid",
-                       f"'{name}' is not a notebook: submit the lab as {lab}.ipynb")
-            return  # any other file (data, a README) is not a submission
-        lab = name[: -len(".ipynb")]
-        st = entry.stat(follow_symlinks=False)
-        if not stat.S_ISREG(st.st_mode):
-            reject(student, lab, path, "invalid", "not a regular file (a FIFO, socket or device)")
-            return
-        if lab not in known:
-            listed = ", ".join(sorted(known)) or "none"
-            reject(student, lab, path, "unknown_lab",
-                   f"there is no lab named '{lab}' (the labs are: {listed}); check the file name")
-            return
-        if st.st_size > max_bytes:
-            reject(student, lab, path, "too_large",
-                   f"the notebook is {st.st_size} bytes, above the limit of {max_bytes} bytes: "
-                   "clear the outputs (Kernel > Restart & Clear Output), save and resubmit")
-            return
-        problem = _notebook_problem(path, max_bytes)
-        if problem:
-            reject(student, lab, path, "invalid", f"the file {problem}")
-            return
-        candidates.setdefault((student, lab), []).append((depth, os.fsencode(path), path))
-
+    rules = _Rules(Path(root), frozenset(known_labs), max_bytes)
     try:
-        top = sorted(os.scandir(root), key=lambda e: os.fsencode(e.name))
+        top = _listing(rules.root)
     except OSError as exc:
-        raise FileNotFoundError(f"cannot read the submissions folder {root}: {exc.strerror}") from exc
-    for entry in top:
-        path = Path(entry.path)
-        if entry.name.startswith(".") or entry.name in SKIP:
-            continue
-        bad = _bad_name(entry.name)
-        student = shown(entry.name)
-        if bad:
-            reject(student, "", path, "invalid", f"the student folder's name {bad} (shown here with backslash "
-                   "escapes); rename the folder and grade again")
-        elif entry.is_symlink():
-            reject(student, "", path, "symlink",
-                   "the student folder is a symbolic link: links are never followed; copy the folder itself")
-        elif entry.is_dir(follow_symlinks=False):
-            walk(student, path, 0)
-        elif entry.name.endswith(".ipynb"):
-            reject("", entry.name[: -len(".ipynb")], path, "invalid",
-                   "a notebook directly in the submissions folder: put it in a folder named after the student")
+        raise FileNotFoundError(f"cannot read the submissions folder {rules.root}: {exc.strerror}") from exc
+    results = [result for entry in top for result in _student_folder(rules, entry)]
+    submissions, duplicates = _one_per_lab(rules, [s for s in results if isinstance(s, Submission)])
+    rejected = [r for r in results if isinstance(r, Rejected)] + duplicates
+    return submissions, sorted(rejected, key=lambda r: (r.student, r.lab, r.where))
 
-    submissions = []
-    for (student, lab), found in sorted(candidates.items()):
-        found.sort(key=lambda t: (t[0], t[1]))
-        keep = found[0][2]
-        submissions.append(Submission(student, lab, keep))
-        for _, _, other in found[1:]:
-            reject(student, lab, other, "duplicate",
-                   f"a second notebook for {lab}: only one per student and lab counts, and '{where(keep)}' was "
-                   "graded (rule: the one nearest the student's folder, then the first by path)")
-    rejected.sort(key=lambda r: (r.student, r.lab, r.where))
-    return submissions, rejected
+
+def _listing(folder: Path) -> list[os.DirEntry]:
+    """The entries of ``folder`` by their bytes, without hidden ones and ``SKIP`` (OSError if unreadable)."""
+    entries = sorted(os.scandir(folder), key=lambda e: os.fsencode(e.name))
+    return [e for e in entries if not (e.name.startswith(".") or e.name in SKIP)]
+
+
+def _student_folder(rules: _Rules, entry: os.DirEntry) -> Iterator[Submission | Rejected]:
+    """One entry of the submissions folder: a student's folder to walk, or a bad name, link or notebook."""
+    path, student, bad = Path(entry.path), shown(entry.name), _bad_name(entry.name)
+    if bad:
+        yield rules.reject(student, "", path, "invalid", f"the student folder's name {bad} (shown here with "
+                           "backslash escapes); rename the folder and grade again")
+    elif entry.is_symlink():
+        yield rules.reject(student, "", path, "symlink", "the student folder is a symbolic link: "
+                           "links are never followed; copy the folder itself")
+    elif entry.is_dir(follow_symlinks=False):
+        yield from _walk(rules, student, path, 0)
+    elif entry.name.endswith(".ipynb"):
+        yield rules.reject("", entry.name[: -len(".ipynb")], path, "invalid",
+                           "a notebook directly in the submissions folder: put it in a folder named after the student")
+
+
+def _walk(rules: _Rules, student: str, folder: Path, depth: int) -> Iterator[Submission | Rejected]:
+    """All found in ``folder``, ``depth`` folders below the student's, by the entries' bytes:
+    bad names and links are rejected (links are never followed), folders walked, files classified."""
+    try:
+        entries = _listing(folder)
+    except OSError as exc:
+        yield rules.reject(student, "", folder, "invalid", f"the folder cannot be read ({exc.strerror})")
+        return
+    for entry in entries:
+        path, bad = Path(entry.path), _bad_name(entry.name)
+        if bad:
+            yield rules.reject(student, "", path, "invalid", f"the name '{shown(entry.name)}' {bad}; "
+                               "rename it (letters, digits, - and _) and resubmit")
+        elif entry.is_symlink():
+            yield rules.reject(student, _lab_of(entry.name, rules.known), path, "symlink",
+                               "a symbolic link: links are never followed; submit the file itself")
+        elif entry.is_dir(follow_symlinks=False) and depth >= MAX_DEPTH:
+            yield rules.reject(student, "", path, "invalid",
+                               f"folders nested more than {MAX_DEPTH} deep are not searched")
+        elif entry.is_dir(follow_symlinks=False):
+            yield from _walk(rules, student, path, depth + 1)
+        else:
+            try:
+                result = _file(rules, student, entry)
+            except OSError as exc:  # vanished or unreadable while we looked
+                result = rules.reject(student, _lab_of(entry.name, rules.known), path, "invalid",
+                                      f"the file cannot be read ({exc.strerror})")
+            if result is not None:
+                yield result
+
+
+def _file(rules: _Rules, student: str, entry: os.DirEntry) -> Submission | Rejected | None:
+    """One file of a student's folder: a valid notebook of a known lab, a :class:`Rejected`
+    with its reason, or None for any other file (data, a README)."""
+    name, path = entry.name, Path(entry.path)
+    if not name.lower().endswith(".ipynb"):
+        lab = _lab_of(name, rules.known)
+        reason = f"'{name}' is not a notebook: submit the lab as {lab}.ipynb"
+        return rules.reject(student, lab, path, "invalid", reason) if lab else None  # else data, a README, ...
+    lab = name[: -len(".ipynb")]
+    st = entry.stat(follow_symlinks=False)
+    if not stat.S_ISREG(st.st_mode):
+        return rules.reject(student, lab, path, "invalid", "not a regular file (a FIFO, socket or device)")
+    if lab not in rules.known:
+        listed = ", ".join(sorted(rules.known)) or "none"
+        return rules.reject(student, lab, path, "unknown_lab",
+                            f"there is no lab named '{lab}' (the labs are: {listed}); check the file name")
+    if st.st_size > rules.max_bytes:
+        return rules.reject(student, lab, path, "too_large",
+                            f"the notebook is {st.st_size} bytes, above the limit of {rules.max_bytes} bytes: "
+                            "clear the outputs (Kernel > Restart & Clear Output), save and resubmit")
+    problem = _notebook_problem(path, rules.max_bytes)
+    if problem:
+        return rules.reject(student, lab, path, "invalid", f"the file {problem}")
+    return Submission(student, lab, path)
+
+
+def _one_per_lab(rules: _Rules, found: list[Submission]) -> tuple[list[Submission], list[Rejected]]:
+    """Exactly one notebook per (student, lab), sorted by student and lab: the one nearest the
+    student's folder (fewest path parts), then the first by path; every other is a ``duplicate``."""
+    found = sorted(found, key=lambda s: (s.student, s.lab, len(s.path.parts), os.fsencode(s.path)))
+    submissions, duplicates = [], []
+    for (student, lab), copies in groupby(found, key=lambda s: (s.student, s.lab)):
+        keep, *others = copies
+        submissions.append(keep)
+        duplicates += [rules.reject(
+            student, lab, other.path, "duplicate",
+            f"a second notebook for {lab}: only one per student and lab counts, and '{rules.where(keep.path)}' was "
+            "graded (rule: the one nearest the student's folder, then the first by path)") for other in others]
+    return submissions, duplicates
 
 
 def _lab_of(name: str, known) -> str:
