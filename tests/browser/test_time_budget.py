@@ -4,17 +4,27 @@ Reads the report the build writes (tools/execution_report.py):
 ``_build/html/reports/execution_report.json``, myst-nb's own timings of the build that the
 browser tests then open. The limits are the report's ``budget``; the book's "Execution
 statistics" page shows the same times.
+
+A wall-clock time measures the machine as well as the notebook: once, in CI, chapter 1 took
+127 s in the build and 7 s everywhere else, the rest of that build being as fast as usual. So a
+notebook the build measured over its budget is executed once more, alone, in a fresh kernel
+and in its own folder as myst-nb runs it, and it fails the budget only if that second
+measurement is over the budget too. Both times are in the failure message. A notebook that
+is slow fails; a stall of the machine during one notebook does not.
 """
 
 from __future__ import annotations
 
 import json
+import time
 
+import nbformat
 import pytest
 import yaml
 from booksite import ROOT, SITE
 
 REPORT = SITE / "reports" / "execution_report.json"
+pytestmark = pytest.mark.xdist_group("time budget")  # one worker, so a notebook is executed again at most once
 
 
 def _toc_files(node) -> list[str]:
@@ -43,15 +53,68 @@ def test_every_notebook_in_the_toc_was_executed(report):
     assert not failed, f"notebooks that failed to execute: {failed} (tracebacks in {SITE / 'reports'})"
 
 
-def test_each_notebook_within_budget(report):
+def execution_time(source: str) -> float:
+    """Seconds to execute ``source`` (relative to the book's root) in a fresh kernel, as the build does."""
+    from nbclient import NotebookClient
+
+    path = ROOT / source
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start
+
+
+def confirmed_times(report: dict) -> dict[str, float]:
+    """Each notebook's execution time: the build's, or a second measurement where the build's was over budget."""
     limit = report["budget"]["per_notebook_s"]
-    slow = {n["docname"]: round(n["runtime_s"], 1) for n in report["notebooks"] if (n["runtime_s"] or 0) > limit}
-    assert not slow, f"notebooks over the {limit} s budget (seconds): {slow}"
+    measured = {}
+    for n in report["notebooks"]:
+        seconds = n["runtime_s"] or 0.0
+        if seconds > limit:
+            again = execution_time(n["source"])
+            print(f"{n['docname']}: {seconds:.1f} s in the build, over the {limit} s budget; "
+                  f"{again:.1f} s executed again alone")
+            seconds = again
+        measured[n["docname"]] = seconds
+    return measured
 
 
-def test_whole_book_within_budget(report):
+@pytest.fixture(scope="module")
+def times(report) -> dict[str, float]:
+    return confirmed_times(report)
+
+
+def test_a_stall_is_measured_again_and_a_slow_notebook_still_fails(tmp_path):
+    """The second measurement forgives a build's stall, never a notebook that is slow."""
+    def notebook(name: str, code: str) -> str:
+        path = tmp_path / f"{name}.ipynb"
+        cell = nbformat.v4.new_code_cell(code)
+        nbformat.write(nbformat.v4.new_notebook(cells=[cell], metadata={"kernelspec": {
+            "name": "python3", "display_name": "Python 3", "language": "python"}}), path)
+        return str(path)  # absolute: ROOT / path is path
+
+    report = {"budget": {"per_notebook_s": 4}, "notebooks": [
+        {"docname": "stalled", "runtime_s": 127.4, "source": notebook("stalled", "x = 1")},
+        {"docname": "slow", "runtime_s": 5.0, "source": notebook("slow", "import time; time.sleep(4.5)")},
+        {"docname": "fast", "runtime_s": 0.5, "source": "never executed again"},
+    ]}
+    times = confirmed_times(report)
+    assert times["stalled"] < 4 < times["slow"], times
+    assert times["fast"] == 0.5
+
+
+def test_each_notebook_within_budget(report, times):
+    limit = report["budget"]["per_notebook_s"]
+    build = {n["docname"]: n["runtime_s"] or 0.0 for n in report["notebooks"]}
+    slow = {name: f"{build[name]:.1f} s in the build, {t:.1f} s alone" for name, t in times.items() if t > limit}
+    assert not slow, f"notebooks over the {limit} s budget: {slow}"
+
+
+def test_whole_book_within_budget(report, times):
     limit = report["budget"]["total_s"]
-    total = sum(n["runtime_s"] or 0.0 for n in report["notebooks"])
-    slowest = sorted(((round(n["runtime_s"] or 0, 1), n["docname"]) for n in report["notebooks"]), reverse=True)[:5]
+    total = sum(times.values())
+    slowest = sorted(((round(t, 1), name) for name, t in times.items()), reverse=True)[:5]
     assert total <= limit, (f"the book took {total:.0f} s to execute, over the {limit} s budget; slowest: {slowest} "
-                            "(times measured during this build: a machine busy with other work inflates them)")
+                            "(the build's times, and a second measurement alone for a notebook over its own budget)")
