@@ -66,7 +66,7 @@ clean:
 #   make grade SUBMISSIONS=path [TIMEOUT=120] [JOBS=1] [GRADE_FLAGS="--memory 4G ..."]
 #                                         grade path/<student>/<lab>.ipynb into grades/ (CSV and feedback),
 #                                         each notebook in a bubblewrap sandbox; a rerun resumes.
-#                                         GRADE_FLAGS: --memory --processes --file-size --cpu-time, or
+#                                         GRADE_FLAGS: --memory --processes --file-size --files --cpu-time, or
 #                                         --insecure where bubblewrap is missing (every row is marked so)
 .PHONY: student grade
 TIMEOUT ?= 120

@@ -53,6 +53,7 @@ def _autograde_parser(sub):
     p.add_argument("--processes", type=int, default=d.processes, help="processes per sandbox (default: 64)")
     p.add_argument("--file-size", type=_size, default=d.file_size,
                    help="largest file, and all files together, a sandbox may write (default: 64M)")
+    p.add_argument("--files", type=int, default=d.files, help=f"files a sandbox may create (default: {d.files})")
     p.add_argument("--cpu-time", type=int, default=d.cpu_time, help="CPU seconds per sandbox (default: 300)")
     p.add_argument("--insecure", action="store_true", help="grade without a sandbox where bubblewrap is missing; "
                    "every row is marked insecure")
@@ -87,7 +88,7 @@ def _autograde(parser, args):
     if not Path(args.submissions).is_dir():
         parser.error(f"{args.submissions} is not a folder")
     limits = sandbox.Limits(memory=args.memory, processes=args.processes, file_size=args.file_size,
-                            cpu_time=args.cpu_time)
+                            files=args.files, cpu_time=args.cpu_time)
     try:
         autograde(args.submissions, args.source, args.out, timeout=args.timeout, jobs=max(1, args.jobs),
                   limits=limits, insecure=args.insecure)

@@ -122,7 +122,7 @@ def _cell_name(nb, session):
 def _stop_words(stop, timeout):
     if stop.why == "timeout":
         return f"stopped at the time limit ({timeout:g} s)"
-    if stop.why == "memory":
+    if stop.why in ("memory", "files"):
         return f"stopped: {stop.detail}"
     if stop.why == "died":
         return f"your notebook's process ended ({stop.detail or 'it died'})"

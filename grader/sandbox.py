@@ -33,15 +33,17 @@ any process still running as the slot's uid.
 environment, but the code sees and can change everything the grader's user can, and a
 ``setsid`` daemon can outlive it.
 
-What it does not bound (no cgroups: the grader may run where it cannot create them):
+What bwrap and the rlimits do not bound by themselves (no cgroups: the grader may run where
+it cannot create them):
 
 * memory, by itself, only per process: one sandbox could hold ``processes`` x ``memory``.
   :mod:`grader.sandbox_memory` bounds the total (the session starts its watchdog with each
   sandbox), by looking every 0.2 s: a fast allocation overshoots a little before it is
   killed. On a shared machine, bound the whole grader too, e.g. ``systemd-run --scope -p
   MemoryMax=8G make grade ...``;
-* the tmpfs bounds bytes, not files: empty files (about 50,000 a second here) cost kernel
-  memory until the sandbox ends, which the wall-clock limit bounds;
+* the number of files: the tmpfs bounds bytes only, and empty files (about 50,000 a second
+  here) cost kernel memory until the sandbox ends. The same watchdog counts the tmpfs's
+  inodes and kills the sandbox past ``limits.files`` (:mod:`grader.sandbox_files`);
 * ``/proc/1/cmdline`` inside is bwrap's command line: it names the host paths bound in
   (the staged environment, the working folder), though nothing else of them is visible.
 """
@@ -75,11 +77,13 @@ class Limits:
     memory of all its processes together (the watchdog of :mod:`grader.sandbox_memory`);
     ``processes``: processes and threads of the sandbox (RLIMIT_NPROC); ``file_size``:
     bytes of the largest file (RLIMIT_FSIZE) and of everything written together (the size
-    of its tmpfs); ``cpu_time``: CPU seconds per process (RLIMIT_CPU)."""
+    of its tmpfs); ``files``: files in its tmpfs (the watchdog counts them:
+    :mod:`grader.sandbox_files`); ``cpu_time``: CPU seconds per process (RLIMIT_CPU)."""
 
     memory: int = 2 * 2**30
     processes: int = 64
     file_size: int = 64 * 2**20
+    files: int = 10_000
     cpu_time: int = 300
 
 

@@ -1,10 +1,12 @@
-"""A total-memory guard for one running sandbox, without cgroups.
+"""A total-memory guard for one running sandbox, without cgroups; and a guard on its files.
 
 ``RLIMIT_AS`` (:class:`grader.sandbox.Limits` ``.memory``) bounds each process, so a sandbox
 of ``processes`` processes could hold ``processes`` x ``memory``. A :class:`Watchdog` is a
 thread that, every ``interval`` seconds (0.2), adds up the memory of every process of the
 sandbox and, when the total exceeds ``limit`` bytes, SIGKILLs them all (until none is left)
-and sets ``fired``; the session then reports why the submission stopped.
+and sets ``fired`` to ``"memory"``; the session then reports why the submission stopped.
+Given ``files`` (a function: the files the sandbox holds now, :mod:`grader.sandbox_files`),
+it does the same when they exceed ``file_limit``, and ``fired`` is ``"files"``.
 
 * **which processes**: as root, every process that has the slot's uid among its uids
   (:func:`grader.sandbox_uids._pids_of`); otherwise (no uid of its own) the process the
@@ -16,8 +18,9 @@ and sets ``fired``; the session then reports why the submission stopped.
   size ``VmRSS`` of ``/proc/<pid>/status`` where ``smaps_rollup`` cannot be read.
 
 What it does not bound: growth between two looks (a process that fills memory at ~2 GB/s
-overshoots by up to ~0.4 GB before it is seen); memory that is no process's pages (the
-tmpfs, bounded by ``file_size``; kernel memory).
+overshoots by up to ~0.4 GB before it is seen; one that creates ~50,000 empty files a second,
+by ~10,000 files); memory that is no process's pages (the tmpfs, bounded by ``file_size``;
+kernel memory, bounded through the files that hold it).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import signal
 import threading
 import time
 
+from .sandbox_files import files_in
 from .sandbox_uids import _kill_uid, _pids_of
 
 __all__ = ["Watchdog", "for_sandbox", "size_words", "memory_of", "descendants"]
@@ -80,18 +84,22 @@ def descendants(root: int) -> list[int]:
 
 
 class Watchdog:
-    """Kill all of ``pids()`` when their memory adds up to more than ``limit`` bytes.
+    """Kill all of ``pids()`` when their memory adds up to more than ``limit`` bytes, or when
+    ``files()`` (if given) is more than ``file_limit``.
 
     ``pids``: a function returning the sandbox's processes now; ``kill``: a function that
     kills them all (default: SIGKILL each of ``pids()`` until none is left). After
-    :meth:`stop`, ``fired`` says whether it killed, ``peak`` is the largest total it saw
-    (bytes) and ``looks`` how many times it looked.
+    :meth:`stop`, ``fired`` says why it killed (``"memory"``, ``"files"``, or ``""``: it did
+    not), ``peak`` is the largest total of memory it saw (bytes), ``peak_files`` the most
+    files, and ``looks`` how many times it looked.
     """
 
-    def __init__(self, pids, limit: int, *, kill=None, interval: float = INTERVAL):
+    def __init__(self, pids, limit: int, *, kill=None, interval: float = INTERVAL, files=None,
+                 file_limit: int | None = None):
         self.pids, self.limit, self.interval = pids, int(limit), interval
+        self.files, self.file_limit = files, file_limit
         self._kill = kill or self._kill_pids
-        self.fired, self.peak, self.looks = False, 0, 0
+        self.fired, self.peak, self.peak_files, self.looks = "", 0, 0, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="sandbox-memory", daemon=True)
 
@@ -106,6 +114,8 @@ class Watchdog:
 
     def reason(self) -> str:
         """The words for the report: ``"the submission used more than 2 GiB of memory in total"``."""
+        if self.fired == "files":
+            return f"the submission created more than {self.file_limit:,} files"
         return f"the submission used more than {size_words(self.limit)} of memory in total"
 
     def total(self) -> int:
@@ -115,10 +125,14 @@ class Watchdog:
     def _watch(self):
         while not self._stop.is_set():
             total = self.total()
+            files = self.files() if self.files else 0
             self.looks += 1
-            self.peak = max(self.peak, total)
+            self.peak, self.peak_files = max(self.peak, total), max(self.peak_files, files)
             if total > self.limit:
-                self.fired = True
+                self.fired = "memory"
+            elif self.files and files > self.file_limit:
+                self.fired = "files"
+            if self.fired:
                 self._kill()
                 return
             self._stop.wait(self.interval)
@@ -136,9 +150,12 @@ class Watchdog:
             time.sleep(0.02)
 
 
-def for_sandbox(process, limit: int, *, uid: int | None) -> Watchdog:
+def for_sandbox(process, limit: int, *, uid: int | None, workdir=None, file_limit: int | None = None) -> Watchdog:
     """A started watchdog for the sandbox ``process`` (a Popen of ``sandbox.command``): by the
-    slot's ``uid`` when it has one of its own (root, not insecure), else by process tree."""
-    if uid is not None:
-        return Watchdog(lambda: _pids_of(uid), limit, kill=lambda: _kill_uid(uid)).start()
-    return Watchdog(lambda: descendants(process.pid), limit).start()
+    slot's ``uid`` when it has one of its own (root, not insecure), else by process tree.
+    With ``workdir`` (the sandbox's tmpfs; not when insecure) and ``file_limit`` it also
+    counts the files there."""
+    pids = (lambda: _pids_of(uid)) if uid is not None else (lambda: descendants(process.pid))
+    kill = (lambda: _kill_uid(uid)) if uid is not None else None
+    files = (lambda: files_in(pids(), workdir)) if workdir is not None and file_limit is not None else None
+    return Watchdog(pids, limit, kill=kill, files=files, file_limit=file_limit).start()

@@ -26,7 +26,8 @@ MAX_NESTING = 50
 
 class Stopped(BaseException):  # noqa: N818 (it is a stop, not an error of the test)
     """The student's process can no longer answer: ``why`` is ``timeout``, ``died``, ``memory`` (the
-    sandbox's processes together used more than the memory limit: ``detail`` says it) or ``protocol``."""
+    sandbox's processes together used more than the memory limit: ``detail`` says it), ``files``
+    (it created more files than its limit) or ``protocol``."""
 
     def __init__(self, why, detail=""):
         super().__init__(f"{why}: {detail}" if detail else why)
@@ -98,7 +99,9 @@ class Session:
                                         start_new_session=True)
         own_uid = os.geteuid() == 0 and not insecure  # then the sandbox's processes are those of its uid
         self.watchdog = sandbox_memory.for_sandbox(self.process, limits.memory,
-                                                   uid=sandbox.uid(slot) if own_uid else None)
+                                                   uid=sandbox.uid(slot) if own_uid else None,
+                                                   workdir=None if insecure else self.workdir,
+                                                   file_limit=limits.files)
         self._out, self._in = self.process.stdin.fileno(), self.process.stdout.fileno()
         self._buffer = b""
         self.refs, self.callback_error, self.depth = {}, None, 0
@@ -139,7 +142,7 @@ class Session:
         """The Stopped for a process that is gone: killed by the memory watchdog, or ended."""
         detail = self._exit_detail()
         if self.watchdog.fired:
-            return Stopped("memory", self.watchdog.reason())
+            return Stopped(self.watchdog.fired, self.watchdog.reason())
         return Stopped("died", detail)
 
     def _exit_detail(self):

@@ -266,6 +266,9 @@ def test_the_limits_held(batch):
     many = _numbers(files, r"many files stopped at (\d+) MiB")
     assert one and one[0] * 2**20 <= LIMITS.file_size, files
     assert many and many[0] * 2**20 <= LIMITS.file_size, files
+    created = [r for r in _rows(out) if r["student"] == "a_many_files"]
+    assert created and all(f"created more than {LIMITS.files:,} files" in r["reason"] for r in created), created
+    assert _attack_lines(out, "a_many_files") == [], "the notebook printed that it created a million files"
 
 
 def test_executed_notebooks_stay_small(batch):

@@ -331,3 +331,23 @@ def test_processes_that_together_pass_the_memory_limit_are_stopped_and_the_rows_
     words = "stopped: the submission used more than 1 GiB of memory in total"
     assert r.tests[1].reason == f"{words} while running this test"
     assert r.tests[2].reason == f"not run: {words} while running 't_g'"
+
+
+@pytest.mark.skipif(INSECURE, reason="without bubblewrap there is no tmpfs of the submission's own to count")
+def test_a_submission_that_creates_files_without_end_is_stopped_and_the_rows_say_so(tmp_path):
+    """g creates empty files (no bytes, so the tmpfs's size never stops it) until the watchdog does."""
+    from grader import grade_submission, sandbox
+
+    source = _two_task_lab()
+    submission = lf.student_version(source, "tiny")
+    cell(submission, "f").source = "def f():\n    return 1"
+    cell(submission, "g").source = ("import itertools\ndef g():\n    for i in itertools.count():\n"
+                                    "        open(f'empty{i}', 'w').close()")
+    write(submission, tmp_path / "fil" / "tiny.ipynb")
+    r = grade_submission(source, tmp_path / "fil" / "tiny.ipynb", "fil", "tiny", timeout=40, insecure=INSECURE,
+                         limits=sandbox.Limits(files=2000))
+    assert r.status == "error" and r.points == 1 and r.seconds < 30
+    assert [(t.test, t.status) for t in r.tests] == [("t_f", "passed"), ("t_g", "error"), ("t_after", "error")]
+    words = "stopped: the submission created more than 2,000 files"
+    assert r.tests[1].reason == f"{words} while running this test"
+    assert r.tests[2].reason == f"not run: {words} while running 't_g'"

@@ -492,29 +492,37 @@ FORKERS = """
 """
 
 
-def watched(children, mib, *, limit, stagger=0.25, by_uid=True):
-    """Run FORKERS (``children`` processes of ``mib`` MiB each) in a sandbox of total memory
-    ``limit`` under a watchdog; ``(returncode, stdout, watchdog, seconds)``."""
+def under_watchdog(script, args, *, limit, by_uid=True, file_limit=None, timeout=20):
+    """Run ``script`` with ``args`` in a sandbox under a watchdog of ``limit`` bytes in total
+    (and ``file_limit`` files); ``(returncode, stdout, watchdog)``."""
     from grader import sandbox_memory
     work = Path(tempfile.mkdtemp(prefix="sbtest-"))
-    (work / "main.py").write_text(textwrap.dedent(FORKERS))
-    limits = sb.Limits(memory=limit)
-    argv = sb.command([sb.python(), "-I", str(work / "main.py"), str(children), str(mib), str(stagger)],
-                      workdir=work, limits=limits, slot=SLOT)
-    t0 = time.monotonic()
+    os.chmod(work, 0o755)
+    (work / "main.py").write_text(textwrap.dedent(script))
+    argv = sb.command([sb.python(), "-I", str(work / "main.py"), *map(str, args)], workdir=work,
+                      limits=sb.Limits(memory=limit), slot=SLOT)
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             stdin=subprocess.DEVNULL, start_new_session=True)
     own_uid = by_uid and os.geteuid() == 0
-    dog = sandbox_memory.for_sandbox(proc, limit, uid=sb.uid(SLOT) if own_uid else None)
+    dog = sandbox_memory.for_sandbox(proc, limit, uid=sb.uid(SLOT) if own_uid else None, workdir=work,
+                                     file_limit=file_limit)
     try:
-        out, _ = proc.communicate(timeout=20)
-        return proc.returncode, out, dog, time.monotonic() - t0
+        out, _ = proc.communicate(timeout=timeout)
+        return proc.returncode, out, dog
     finally:
         dog.stop()
         proc.kill()
         proc.wait()
         sb.cleanup(SLOT)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def watched(children, mib, *, limit, stagger=0.25, by_uid=True):
+    """Run FORKERS (``children`` processes of ``mib`` MiB each) in a sandbox of total memory
+    ``limit`` under a watchdog; ``(returncode, stdout, watchdog, seconds)``."""
+    t0 = time.monotonic()
+    code, out, dog = under_watchdog(FORKERS, [children, mib, stagger], limit=limit, by_uid=by_uid)
+    return code, out, dog, time.monotonic() - t0
 
 
 @pytest.mark.parametrize("by_uid", [True, False], ids=["by-uid", "by-process-tree"])
@@ -533,3 +541,36 @@ def test_a_sandbox_under_its_total_memory_is_not_killed():
     assert code == 0 and out.count("holds") == 3 and "all done" in out
     assert not dog.fired and dog.looks >= 5
     assert 300 * MiB < dog.peak < 2**30              # it did see the children's memory
+
+
+# --- the file count (grader.sandbox_files, through the watchdog) -------------------------------
+
+FILE_MAKER = """
+    import sys, time
+    n = int(sys.argv[1])
+    for i in range(n):
+        open(f"empty{i}", "w").close()   # no bytes: the tmpfs's size limit never sees them
+    print("made", n, flush=True)
+    time.sleep(2)
+"""
+
+
+def counted(n, *, file_limit, by_uid=True):
+    """Run FILE_MAKER (``n`` empty files) in a sandbox under a watchdog of ``file_limit`` files;
+    ``(returncode, stdout, watchdog)``."""
+    return under_watchdog(FILE_MAKER, [n], limit=2**30, by_uid=by_uid, file_limit=file_limit, timeout=60)
+
+
+@pytest.mark.parametrize("by_uid", [True, False], ids=["by-uid", "by-process-tree"])
+def test_a_sandbox_creating_a_million_empty_files_is_killed_at_its_file_limit(by_uid):
+    code, out, dog = counted(1_000_000, file_limit=5000, by_uid=by_uid)
+    assert dog.fired == "files" and dog.reason() == "the submission created more than 5,000 files"
+    assert code != 0 and "made" not in out
+    assert 5000 < dog.peak_files < 100_000            # seen within a look or two of the limit
+
+
+def test_a_sandbox_under_its_file_limit_is_not_killed_and_its_files_are_counted():
+    code, out, dog = counted(3000, file_limit=5000)
+    assert code == 0 and "made 3000" in out
+    assert not dog.fired and 3000 <= dog.peak_files <= 5000
+    assert sb.Limits().files == 10_000

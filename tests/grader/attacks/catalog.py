@@ -394,6 +394,10 @@ except OSError as e:
 for _i in range(40):
     if os.path.exists(f"many{_i}.bin"):
         os.remove(f"many{_i}.bin")''')]),
+    Attack("many_files", "a million empty files (no bytes, but kernel memory)", "partial", [
+        ("after", "setup", '''for _i in range(1_000_000):
+    open(f"empty{_i}", "w").close()
+print("ATTACK many_files: created a million files")''')]),
     Attack("rich_output", "a 120 MB rich output", "partial", [
         ("after", "setup", '''from IPython.display import HTML, display
 import base64
