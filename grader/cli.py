@@ -59,7 +59,7 @@ def _autograde_parser(sub):
                    "every row is marked insecure")
 
 
-def main(argv=None):
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grader", description=(
         "Release and autograde the lab notebooks. The notebooks in book/lab_notebooks are the instructor's source "
         "(solutions and hidden tests between nbgrader's markers)."))
@@ -71,13 +71,24 @@ def main(argv=None):
     _autograde_parser(sub)
     p = sub.add_parser("check", help="check that the lab sources follow the format (for lab authors)")
     p.add_argument("--source", default=DEFAULT_SOURCE, help="folder of lab notebooks (default: book/lab_notebooks)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def limits(args) -> sandbox.Limits:
+    """The sandbox's limits from ``autograde``'s flags: one flag per field of :class:`sandbox.Limits`."""
+    return sandbox.Limits(memory=args.memory, processes=args.processes, file_size=args.file_size,
+                          files=args.files, cpu_time=args.cpu_time)
+
+
+def main(argv=None):
+    cli = parser()
+    args = cli.parse_args(argv)
     try:
         if args.command == "release":
             lf.release(args.source, args.out)
             return 0
         if args.command == "autograde":
-            return _autograde(parser, args)
+            return _autograde(cli, args)
         return _check(args)
     except (lf.LabFormatError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -87,11 +98,9 @@ def main(argv=None):
 def _autograde(parser, args):
     if not Path(args.submissions).is_dir():
         parser.error(f"{args.submissions} is not a folder")
-    limits = sandbox.Limits(memory=args.memory, processes=args.processes, file_size=args.file_size,
-                            files=args.files, cpu_time=args.cpu_time)
     try:
         autograde(args.submissions, args.source, args.out, timeout=args.timeout, jobs=max(1, args.jobs),
-                  limits=limits, insecure=args.insecure)
+                  limits=limits(args), insecure=args.insecure)
     except SandboxUnavailable as err:
         print(f"error: no sandbox: {err}\nInstall bubblewrap (Debian: apt-get install bubblewrap), or grade "
               "anyway with --insecure: every row is then marked insecure.", file=sys.stderr)
