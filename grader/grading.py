@@ -30,6 +30,7 @@ from .session import Session, Stopped
 __all__ = ["grade_submission", "all_tests", "digest"]
 
 NOTEBOOK_SHARE = 0.6  # of the time limit, for running the student's cells; the rest is for the tests
+MAX_CELL_NOTES = 20    # notes on cells that raised, per notebook (the runner's report is the student's to forge)
 
 
 def digest(path):
@@ -130,13 +131,22 @@ def _stop_words(stop, timeout):
 
 
 def _notebook_notes(nb, ready, timeout):
-    notes = []
-    for cell in ready["cells"]:
+    """The notes on how the notebook ran, from the runner's ``ready`` report.
+
+    The report comes from the student's process, so it is read as a claim: one note per cell
+    (the last word on it), at most ``MAX_CELL_NOTES`` of them, each cut to one line."""
+    errors = {}
+    for cell in ready["cells"] if isinstance(ready.get("cells"), list) else ():
         error = cell.get("error") if isinstance(cell, dict) else None
         index = cell.get("index") if isinstance(cell, dict) else None
         if error and isinstance(index, int) and 0 <= index < len(nb.cells) and isinstance(error, list):
-            who = grade_id(nb.cells[index]) or f"cell {index} (a cell you added)"
-            notes.append(f"cell '{who}' raised {one_line(error[0], 60)}: {one_line(error[-1], 200)}")
+            errors[index] = error
+    notes = []
+    for index, error in sorted(errors.items())[:MAX_CELL_NOTES]:
+        who = grade_id(nb.cells[index]) or f"cell {index} (a cell you added)"
+        notes.append(f"cell '{who}' raised {one_line(error[0], 60)}: {one_line(error[-1], 200)}")
+    if len(errors) > MAX_CELL_NOTES:
+        notes.append(f"{len(errors) - MAX_CELL_NOTES} more cells raised errors (see the executed notebook)")
     stopped = ready.get("stopped")
     if isinstance(stopped, dict) and isinstance(stopped.get("index"), int) and 0 <= stopped["index"] < len(nb.cells):
         who = grade_id(nb.cells[stopped["index"]]) or f"cell {stopped['index']} (a cell you added)"

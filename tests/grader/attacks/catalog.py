@@ -394,6 +394,16 @@ except OSError as e:
 for _i in range(40):
     if os.path.exists(f"many{_i}.bin"):
         os.remove(f"many{_i}.bin")''')]),
+    Attack("forged_ready", "a forged 'ready' report: 40,000 notes blaming the lab's own cells", "partial", [
+        ("end", '''import gc, os, sys, wire
+_server = next(o for o in gc.get_objects() if type(o).__name__ == "Server" and hasattr(o, "fd_out"))
+_entry = {"index": 3, "outputs": [], "error": ["ValueError", "N" * 190]}
+wire.write_frame(_server.fd_out, {"op": "ready", "cells": [_entry] * 40000, "stopped": None, "truncated": False})
+sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+try:
+    _server.serve()
+finally:
+    os._exit(0)''')]),
     Attack("many_files", "a million empty files (no bytes, but kernel memory)", "partial", [
         ("after", "setup", '''for _i in range(1_000_000):
     open(f"empty{_i}", "w").close()
