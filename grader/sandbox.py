@@ -33,14 +33,17 @@ any process still running as the slot's uid.
 environment, but the code sees and can change everything the grader's user can, and a
 ``setsid`` daemon can outlive it.
 
-What bwrap and the rlimits do not bound by themselves (no cgroups: the grader may run where
-it cannot create them):
+What bwrap and the rlimits do not bound by themselves:
 
 * memory, by itself, only per process: one sandbox could hold ``processes`` x ``memory``.
-  :mod:`grader.sandbox_memory` bounds the total (the session starts its watchdog with each
-  sandbox), by looking every 0.2 s: a fast allocation overshoots a little before it is
-  killed. On a shared machine, bound the whole grader too, e.g. ``systemd-run --scope -p
-  MemoryMax=8G make grade ...``;
+  Where the grader can make cgroups (as root, with a writable memory controller), the
+  session puts each sandbox in a memory cgroup of ``limits.memory`` (:mod:`grader.sandbox_cgroup`),
+  which counts everything, memfds, System V shared memory, pipe and socket buffers included.
+  Everywhere, :mod:`grader.sandbox_memory` bounds the total of the processes' own pages
+  by looking every 0.2 s (a fast allocation overshoots a little before it is killed); without
+  a cgroup, memory that no process maps escapes it. In a container where no cgroup can be
+  made, bound the container; on a shared machine, bound the whole grader too, e.g.
+  ``systemd-run --scope -p MemoryMax=8G make grade ...``;
 * the number of files: the tmpfs bounds bytes only, and empty files (about 50,000 a second
   here) cost kernel memory until the sandbox ends. The same watchdog counts the tmpfs's
   inodes and kills the sandbox past ``limits.files`` (:mod:`grader.sandbox_files`);

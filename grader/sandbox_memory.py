@@ -19,8 +19,9 @@ it does the same when they exceed ``file_limit``, and ``fired`` is ``"files"``.
 
 What it does not bound: growth between two looks (a process that fills memory at ~2 GB/s
 overshoots by up to ~0.4 GB before it is seen; one that creates ~50,000 empty files a second,
-by ~10,000 files); memory that is no process's pages (the tmpfs, bounded by ``file_size``;
-kernel memory, bounded through the files that hold it).
+by ~10,000 files); memory that is no process's pages: memfds, System V shared memory, pipe
+and socket buffers. The sandbox's memory cgroup (:mod:`grader.sandbox_cgroup`) bounds those,
+where one can be made; the workdir's tmpfs is bounded by ``file_size`` in any case.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import time
 from .sandbox_files import files_in
 from .sandbox_uids import _kill_uid, _pids_of
 
-__all__ = ["Watchdog", "for_sandbox", "size_words", "memory_of", "descendants"]
+__all__ = ["Watchdog", "for_sandbox", "size_words", "over_memory", "memory_of", "descendants"]
 
 INTERVAL = 0.2  # seconds between two looks
 
@@ -44,6 +45,11 @@ def size_words(n: int) -> str:
         if n >= size:
             return f"{n / size:.3g} {unit}"
     return f"{n} bytes"
+
+
+def over_memory(limit: int) -> str:
+    """The words for a sandbox stopped at its memory limit (by this watchdog or by its cgroup)."""
+    return f"the submission used more than {size_words(limit)} of memory in total"
 
 
 def memory_of(pid: int) -> int:
@@ -85,7 +91,8 @@ def descendants(root: int) -> list[int]:
 
 class Watchdog:
     """Kill all of ``pids()`` when their memory adds up to more than ``limit`` bytes, or when
-    ``files()`` (if given) is more than ``file_limit``.
+    ``files()`` (if given) is more than ``file_limit``, or when ``oom_kills()`` (if given: the
+    sandbox's cgroup) says the kernel killed one of them for the cgroup's memory limit.
 
     ``pids``: a function returning the sandbox's processes now; ``kill``: a function that
     kills them all (default: SIGKILL each of ``pids()`` until none is left). After
@@ -95,9 +102,9 @@ class Watchdog:
     """
 
     def __init__(self, pids, limit: int, *, kill=None, interval: float = INTERVAL, files=None,
-                 file_limit: int | None = None):
+                 file_limit: int | None = None, oom_kills=None):
         self.pids, self.limit, self.interval = pids, int(limit), interval
-        self.files, self.file_limit = files, file_limit
+        self.files, self.file_limit, self.oom_kills = files, file_limit, oom_kills
         self._kill = kill or self._kill_pids
         self.fired, self.peak, self.peak_files, self.looks = "", 0, 0, 0
         self._stop = threading.Event()
@@ -116,7 +123,7 @@ class Watchdog:
         """The words for the report: ``"the submission used more than 2 GiB of memory in total"``."""
         if self.fired == "files":
             return f"the submission created more than {self.file_limit:,} files"
-        return f"the submission used more than {size_words(self.limit)} of memory in total"
+        return over_memory(self.limit)
 
     def total(self) -> int:
         """The sandbox's memory now, in bytes (the sum over its processes)."""
@@ -128,7 +135,7 @@ class Watchdog:
             files = self.files() if self.files else 0
             self.looks += 1
             self.peak, self.peak_files = max(self.peak, total), max(self.peak_files, files)
-            if total > self.limit:
+            if total > self.limit or (self.oom_kills and self.oom_kills()):
                 self.fired = "memory"
             elif self.files and files > self.file_limit:
                 self.fired = "files"
@@ -150,12 +157,15 @@ class Watchdog:
             time.sleep(0.02)
 
 
-def for_sandbox(process, limit: int, *, uid: int | None, workdir=None, file_limit: int | None = None) -> Watchdog:
+def for_sandbox(process, limit: int, *, uid: int | None, workdir=None, file_limit: int | None = None,
+                cgroup=None) -> Watchdog:
     """A started watchdog for the sandbox ``process`` (a Popen of ``sandbox.command``): by the
     slot's ``uid`` when it has one of its own (root, not insecure), else by process tree.
     With ``workdir`` (the sandbox's tmpfs; not when insecure) and ``file_limit`` it also
-    counts the files there."""
+    counts the files there; with ``cgroup`` (:mod:`grader.sandbox_cgroup`), a process the
+    kernel killed at the cgroup's limit ends the whole sandbox, as the watchdog's own limit does."""
     pids = (lambda: _pids_of(uid)) if uid is not None else (lambda: descendants(process.pid))
     kill = (lambda: _kill_uid(uid)) if uid is not None else None
     files = (lambda: files_in(pids(), workdir)) if workdir is not None and file_limit is not None else None
-    return Watchdog(pids, limit, kill=kill, files=files, file_limit=file_limit).start()
+    oom_kills = cgroup.oom_kills if cgroup is not None else None
+    return Watchdog(pids, limit, kill=kill, files=files, file_limit=file_limit, oom_kills=oom_kills).start()

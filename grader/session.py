@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import sandbox, sandbox_memory, wire
+from . import sandbox, sandbox_cgroup, sandbox_memory, wire
 
 __all__ = ["Stopped", "StudentError", "Session", "CALLBACK_METHODS"]
 
@@ -92,6 +92,9 @@ class Session:
         argv = [sandbox.python(insecure), str(self.workdir / "runner.py"), str(self.workdir / "cells.json")]
         command = sandbox.command(argv, workdir=self.workdir, readable=list(readable), limits=limits,
                                   slot=slot, insecure=insecure)
+        self.cgroup = sandbox_cgroup.make(f"{os.getpid()}-{slot}", limits.memory)  # None where none can be made
+        if self.cgroup is not None:
+            command = self.cgroup.enter(command)
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         self.slot = slot
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -101,7 +104,7 @@ class Session:
         self.watchdog = sandbox_memory.for_sandbox(self.process, limits.memory,
                                                    uid=sandbox.uid(slot) if own_uid else None,
                                                    workdir=None if insecure else self.workdir,
-                                                   file_limit=limits.files)
+                                                   file_limit=limits.files, cgroup=self.cgroup)
         self._out, self._in = self.process.stdin.fileno(), self.process.stdout.fileno()
         self._buffer = b""
         self.refs, self.callback_error, self.depth = {}, None, 0
@@ -143,6 +146,8 @@ class Session:
         detail = self._exit_detail()
         if self.watchdog.fired:
             return Stopped(self.watchdog.fired, self.watchdog.reason())
+        if self.cgroup is not None and self.cgroup.oom_kills():
+            return Stopped("memory", sandbox_memory.over_memory(self.cgroup.limit))
         return Stopped("died", detail)
 
     def _exit_detail(self):
@@ -268,6 +273,8 @@ class Session:
             self.watchdog.stop()
             _kill_group(self.process)
             sandbox.cleanup(self.slot)
+            if self.cgroup is not None:
+                self.cgroup.remove()
             self.stderr.close()
             shutil.rmtree(self.workdir, ignore_errors=True)
 

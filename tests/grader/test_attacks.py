@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import sandbox
+from grader import sandbox, sandbox_cgroup
 
 pytestmark = pytest.mark.slow
 
@@ -266,6 +266,10 @@ def test_the_limits_held(batch):
     many = _numbers(files, r"many files stopped at (\d+) MiB")
     assert one and one[0] * 2**20 <= LIMITS.file_size, files
     assert many and many[0] * 2**20 <= LIMITS.file_size, files
+    if sandbox_cgroup.available():  # else the watchdog alone bounds memory, and memfds escape it
+        held = [r for r in _rows(out) if r["student"] == "a_memfd"]
+        assert held and all("used more than 2 GiB of memory in total" in r["reason"] for r in held), held
+        assert _attack_lines(out, "a_memfd") == [], "the notebook printed that it held 3 GiB"
     created = [r for r in _rows(out) if r["student"] == "a_many_files"]
     assert created and all(f"created more than {LIMITS.files:,} files" in r["reason"] for r in created), created
     assert _attack_lines(out, "a_many_files") == [], "the notebook printed that it created a million files"

@@ -333,6 +333,28 @@ def test_processes_that_together_pass_the_memory_limit_are_stopped_and_the_rows_
     assert r.tests[2].reason == f"not run: {words} while running 't_g'"
 
 
+def test_memory_held_in_memfds_no_process_maps_is_stopped_by_the_sandbox_cgroup(tmp_path):
+    """g writes 3 GiB into memfds (no process's pages, so the watchdog cannot see them): the cgroup stops it."""
+    from grader import grade_submission, sandbox, sandbox_cgroup
+
+    if not sandbox_cgroup.available():
+        pytest.skip("no memory cgroup can be made here: the watchdog alone bounds memory")
+    source = _two_task_lab()
+    submission = lf.student_version(source, "tiny")
+    cell(submission, "f").source = "def f():\n    return 1"
+    cell(submission, "g").source = ("import os\ndef g():\n    fds = []\n    for i in range(64):\n"
+                                    "        fds.append(os.memfd_create(f'm{i}'))\n"
+                                    "        os.write(fds[-1], b'x' * (48 * 2**20))\n    return 1")
+    write(submission, tmp_path / "mfd" / "tiny.ipynb")
+    r = grade_submission(source, tmp_path / "mfd" / "tiny.ipynb", "mfd", "tiny", timeout=40, insecure=INSECURE,
+                         limits=sandbox.Limits(memory=2**30))
+    assert r.status == "error" and r.points == 1
+    words = "stopped: the submission used more than 1 GiB of memory in total"
+    assert [(t.test, t.status, t.reason) for t in r.tests][1:] == [
+        ("t_g", "error", f"{words} while running this test"),
+        ("t_after", "error", f"not run: {words} while running 't_g'")]
+
+
 @pytest.mark.skipif(INSECURE, reason="without bubblewrap there is no tmpfs of the submission's own to count")
 def test_a_submission_that_creates_files_without_end_is_stopped_and_the_rows_say_so(tmp_path):
     """g creates empty files (no bytes, so the tmpfs's size never stops it) until the watchdog does."""

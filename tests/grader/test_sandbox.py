@@ -492,15 +492,16 @@ FORKERS = """
 """
 
 
-def under_watchdog(script, args, *, limit, by_uid=True, file_limit=None, timeout=20):
+def under_watchdog(script, args, *, limit, by_uid=True, file_limit=None, timeout=20, cgroup=None):
     """Run ``script`` with ``args`` in a sandbox under a watchdog of ``limit`` bytes in total
-    (and ``file_limit`` files); ``(returncode, stdout, watchdog)``."""
+    (and ``file_limit`` files), inside ``cgroup`` if given; ``(returncode, stdout, watchdog)``."""
     from grader import sandbox_memory
     work = Path(tempfile.mkdtemp(prefix="sbtest-"))
     os.chmod(work, 0o755)
     (work / "main.py").write_text(textwrap.dedent(script))
     argv = sb.command([sb.python(), "-I", str(work / "main.py"), *map(str, args)], workdir=work,
                       limits=sb.Limits(memory=limit), slot=SLOT)
+    argv = cgroup.enter(argv) if cgroup is not None else argv
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             stdin=subprocess.DEVNULL, start_new_session=True)
     own_uid = by_uid and os.geteuid() == 0
@@ -517,11 +518,11 @@ def under_watchdog(script, args, *, limit, by_uid=True, file_limit=None, timeout
         shutil.rmtree(work, ignore_errors=True)
 
 
-def watched(children, mib, *, limit, stagger=0.25, by_uid=True):
+def watched(children, mib, *, limit, stagger=0.25, by_uid=True, cgroup=None):
     """Run FORKERS (``children`` processes of ``mib`` MiB each) in a sandbox of total memory
     ``limit`` under a watchdog; ``(returncode, stdout, watchdog, seconds)``."""
     t0 = time.monotonic()
-    code, out, dog = under_watchdog(FORKERS, [children, mib, stagger], limit=limit, by_uid=by_uid)
+    code, out, dog = under_watchdog(FORKERS, [children, mib, stagger], limit=limit, by_uid=by_uid, cgroup=cgroup)
     return code, out, dog, time.monotonic() - t0
 
 
@@ -574,3 +575,60 @@ def test_a_sandbox_under_its_file_limit_is_not_killed_and_its_files_are_counted(
     assert code == 0 and "made 3000" in out
     assert not dog.fired and 3000 <= dog.peak_files <= 5000
     assert sb.Limits().files == 10_000
+
+
+# --- memory that is no process's pages: the sandbox's cgroup (grader.sandbox_cgroup) ----------
+
+MEMFD = """
+    import os, time
+    fds, chunk = [], b"\\1" * (16 * 2**20)
+    for i in range(64):                      # 64 x 48 MiB = 3 GiB, written, never mapped
+        fd = os.memfd_create(f"m{i}")
+        for _ in range(3):
+            os.write(fd, chunk)
+        fds.append(fd)
+    print("held 3 GiB", flush=True)
+    time.sleep(2)
+"""
+
+SYSV_SHM = """
+    import ctypes, time
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.shmat.restype = ctypes.c_void_p
+    for i in range(12):                      # 12 x 256 MiB = 3 GiB, written, then detached
+        segment = libc.shmget(0, 256 * 2**20, 0o1600)
+        address = libc.shmat(segment, None, 0)
+        ctypes.memset(address, 1, 256 * 2**20)
+        libc.shmdt(ctypes.c_void_p(address))
+    print("held 3 GiB", flush=True)
+    time.sleep(2)
+"""
+
+
+@pytest.fixture
+def cgroup():
+    """A memory cgroup of 1 GiB for one sandbox; skipped where none can be made (failed under CI as root)."""
+    from grader import sandbox_cgroup
+    group = sandbox_cgroup.make(f"test-{os.getpid()}", 2**30)
+    if group is None:
+        why = "no memory cgroup can be made here: the watchdog alone bounds memory"
+        if os.environ.get("CI") and os.geteuid() == 0:
+            pytest.fail(why)
+        pytest.skip(why)
+    yield group
+    group.remove()
+    assert not group.path.exists()
+
+
+@pytest.mark.parametrize("script", [MEMFD, SYSV_SHM], ids=["memfd", "sysv-shm"])
+def test_memory_that_no_process_maps_is_killed_by_the_cgroup(cgroup, script):
+    code, out, dog = under_watchdog(script, [], limit=2**30, cgroup=cgroup)
+    assert code != 0 and "held 3 GiB" not in out
+    assert cgroup.oom_kills() >= 1
+    assert not dog.fired                              # the watchdog cannot see these pages
+    assert survivors(sb.uid(SLOT)) == []
+
+
+def test_a_sandbox_under_its_memory_is_not_killed_by_its_cgroup(cgroup):
+    code, out, dog, _ = watched(3, 100, limit=2**30, stagger=0.1, cgroup=cgroup)
+    assert code == 0 and "all done" in out and cgroup.oom_kills() == 0

@@ -404,6 +404,13 @@ try:
     _server.serve()
 finally:
     os._exit(0)''')]),
+    Attack("memfd", "memory that no process maps: 3 GiB in memfds", "partial", [
+        ("after", "setup", '''import os
+_fds = []
+for _i in range(64):
+    _fds.append(os.memfd_create(f"m{_i}"))
+    os.write(_fds[-1], b"x" * (48 * 2**20))
+print("ATTACK memfd: held 3 GiB")''')]),
     Attack("many_files", "a million empty files (no bytes, but kernel memory)", "partial", [
         ("after", "setup", '''for _i in range(1_000_000):
     open(f"empty{_i}", "w").close()
