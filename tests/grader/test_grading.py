@@ -373,3 +373,78 @@ def test_a_submission_that_creates_files_without_end_is_stopped_and_the_rows_say
     words = "stopped: the submission created more than 2,000 files"
     assert r.tests[1].reason == f"{words} while running this test"
     assert r.tests[2].reason == f"not run: {words} while running 't_g'"
+
+
+# --- Hidden tests that gave points for work not done (red-team review) ---------------------------
+# Lab 1: a fit_diabetes that runs the descent on made-up data whose answer is the least-squares
+# one scored 3/3 on test_fit_diabetes; labs 6 and 8: any object with a predict method (a
+# 1-nearest-neighbour lookup that stays behind as a handle) was accepted as the trained network.
+
+FAKE_FIT_DIABETES = """def fit_diabetes(X, y):
+    import scipy.linalg
+    N, D = X.shape
+    X1 = np.column_stack([X, np.ones(N)])
+    theta = np.linalg.lstsq(X1, y, rcond=None)[0]  # the answer, without descent
+    lr = 1.0 / np.linalg.eigvalsh(X1.T @ X1 / N)[-1]
+    H = scipy.linalg.hadamard(16)[:, 1:D + 1].astype(float)  # zero-mean orthogonal columns
+    Xc = H / np.sqrt(lr)  # Hessian exactly 1/lr: converges at once
+    yc = Xc @ theta[:-1] + theta[-1]
+    return gradient_descent(Xc, yc, lr, 3000)
+"""
+
+NEAREST_NEIGHBOUR = """class _KNN:
+    def __init__(self, X, y, k):
+        self.X, self.y, self.k = np.asarray(X, float), np.asarray(y).astype(int), k
+
+    def predict(self, X):
+        X = np.asarray(X, float)
+        lab = self.y[np.argmin(((X[:, None] - self.X[None]) ** 2).sum(-1), axis=1)]
+        out = np.zeros((len(X), self.k))
+        out[np.arange(len(X)), lab] = 1.0
+        return out
+
+    forward = __call__ = predict
+"""
+
+NO_WORK = {  # student -> (lab, solution cell, its source); every other solution cell is solved
+    "nw_fake_fit": (LAB1, "fit_diabetes", FAKE_FIT_DIABETES),
+    "nw_knn_spirals": ("lab06_softmax_cross_entropy", "train_spirals", NEAREST_NEIGHBOUR + (
+        "def train_spirals(X, y, rng):\n"
+        "    softmax_cross_entropy(np.zeros((len(y), 3)), y)  # a call, so that the test sees one\n"
+        "    return _KNN(X, y, 3), None\n")),
+    "nw_knn_digits": ("lab08_digits", "build_and_train", NEAREST_NEIGHBOUR + (
+        "def build_and_train(X_train, y_train, rng):\n"
+        "    return _KNN(X_train, y_train, 10)\n")),
+}
+
+
+@pytest.fixture(scope="module")
+def no_work(tmp_path_factory):
+    """Grade the three submissions of NO_WORK in one batch."""
+    root = tmp_path_factory.mktemp("no_work")
+    for student, (lab, gid, source) in NO_WORK.items():
+        def edit(nb, gid=gid, source=source):
+            cell(nb, gid).source = source
+        write(student_notebook(lab, edit=edit), root / student / f"{lab}.ipynb")
+    results = autograde(root, LABS, tmp_path_factory.mktemp("no_work_grades"), timeout=TIMEOUT, jobs=1,
+                        insecure=INSECURE, log=lambda *a: None)
+    return {r.student: r for r in results}
+
+
+@pytest.mark.parametrize("student, failed, words", [
+    ("nw_fake_fit", "test_fit_diabetes",
+     "fit_diabetes must run gradient_descent on the X and y it was given, unchanged; "
+     "it ran on another X and another y"),
+    ("nw_knn_spirals", "test_train_spirals",
+     "train_spirals must return the network it trained, the labs.Sequential that mlp made"),
+    ("nw_knn_digits", "test_build_and_train",
+     "build_and_train must return the network it trained, a labs.Sequential as labs.mlp makes it"),
+])
+def test_a_task_done_without_the_work_gets_no_points_and_the_rest_keep_theirs(no_work, student, failed, words):
+    r = no_work[student]
+    assert r.status == "graded", r.notes
+    by_test = {t.test: t for t in r.tests}
+    assert by_test[failed].status == "failed" and words in by_test[failed].reason, by_test[failed].reason
+    others = [t for t in r.tests if t.test != failed]
+    assert [t.status for t in others] == ["passed"] * len(others), [t.reason for t in others]
+    assert r.points == r.max_points - lf.points(cell(SOURCES[NO_WORK[student][0]], failed)) > 0
