@@ -9,7 +9,7 @@ Arguments cross as copies; so that a call behaves as in one process, each reply
 (``return`` or ``raise``) carries the contents of the array arguments the call
 changed in place, and they are copied into the grader's own arrays, and only into
 those (``wire.Codec.write_back``): a hidden test that checks "the function does not
-change its input" sees the change. Callbacks send back the same way.
+change its input" sees the change. A callback of the grader's that returns sends its changes back too.
 """
 
 import os
