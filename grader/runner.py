@@ -16,6 +16,10 @@ decides nothing: it only runs the student's code and reports what it returned.
    ``getattr`` (on a handle to an object the student's code returned) until ``bye``.
    Callables of the grader's that arrive as arguments, or stand in for the
    student's names while a call runs (``subst``), are stubs that call back.
+4. Arguments arrive as copies, so every reply, ``return`` or ``raise``, carries
+   ``arrays``: the contents of each array argument the call changed in place, which
+   the grader copies into its own arrays, as if the call had run in its process
+   (``wire.Codec.changed``). Callbacks work the same way in the other direction.
 """
 
 import base64
@@ -247,7 +251,7 @@ class Server:
             codec = self.codec()
             self.send({"op": "callback", "fn": key, "method": method,
                        "args": codec.encode(args), "kwargs": codec.encode(kwargs)})
-            return self.wait(codec)
+            return self.wait(codec)  # the grader's changes to the arrays sent are copied back
         call_back.__name__ = f"grader_callable_{key}"
         return call_back
 
@@ -256,6 +260,8 @@ class Server:
         while True:
             message = self.receive()
             op = message.get("op")
+            if op in ("return", "raise"):
+                codec.write_back(message.get("arrays", []))
             if op == "return":
                 value = self.codec().decode(message.get("value"))
                 codec.sync(message.get("rngs", []))
@@ -273,14 +279,17 @@ class Server:
             self.handle(message)
 
     def handle(self, message):
+        """Answer one request: its value or its exception, and the array arguments it changed."""
         codec = self.codec()
         try:
             value = self.dispatch(message, codec)
-            reply = {"op": "return", "value": self.codec().encode(value), "rngs": codec.states()}
+            out = self.codec()
+            reply = {"op": "return", "value": out.encode(value), "rngs": codec.states(), "arrays": codec.changed(out)}
         except BaseException as exc:  # the student's code raised: say what and where, then go on serving
             if isinstance(exc, (EOFError, SystemExit)) and not isinstance(exc, GraderCallbackError):
                 raise
-            reply = {"op": "raise", "type": type(exc).__name__, "message": str(exc)[:2000], "where": _where(exc)}
+            reply = {"op": "raise", "type": type(exc).__name__, "message": str(exc)[:2000], "where": _where(exc),
+                     "arrays": _changed(codec)}
         self.send(reply)
 
     def dispatch(self, message, codec):
@@ -293,6 +302,7 @@ class Server:
             args, kwargs, subst = (codec.decode(message.get(k)) for k in ("args", "kwargs", "subst"))
             saved = {k: self.ns.get(k, _MISSING) for k in subst}
             self.ns.update(subst)
+            codec.snapshot()
             try:
                 return fn(*args, **kwargs)
             finally:
@@ -309,6 +319,7 @@ class Server:
         if op == "method":
             args, kwargs = codec.decode(message.get("args")), codec.decode(message.get("kwargs"))
             name = message.get("name")
+            codec.snapshot()
             return (obj if name == "__call__" else getattr(obj, name))(*args, **kwargs)
         raise wire.ProtocolError(f"an unknown request {str(op)[:20]!r}")
 
@@ -333,6 +344,14 @@ class Remote:
 
 
 _MISSING = object()
+
+
+def _changed(codec):
+    """The arrays a call that raised changed, or none if they are too large to send with the error."""
+    try:
+        return codec.changed(wire.Codec())
+    except wire.ProtocolError:
+        return []
 
 
 def _where(exc):

@@ -4,6 +4,12 @@
 pair carrying :mod:`grader.wire` frames, a deadline, and the process to kill.
 Whatever arrives is decoded strictly; anything unexpected ends the session with a
 :class:`Stopped` (a ``BaseException``, so no test code catches it by accident).
+
+Arguments cross as copies; so that a call behaves as in one process, each reply
+(``return`` or ``raise``) carries the contents of the array arguments the call
+changed in place, and they are copied into the grader's own arrays, and only into
+those (``wire.Codec.write_back``): a hidden test that checks "the function does not
+change its input" sees the change. A callback of the grader's that returns sends its changes back too.
 """
 
 import os
@@ -219,22 +225,24 @@ class Session:
         return value
 
     def _await(self, codec):
+        """The reply to the request ``codec`` encoded: apply its arrays and generators, return or raise."""
         while True:
             reply = self.receive()
             op = reply.get("op")
             if op == "callback":
                 self._callback(reply)
                 continue
+            if op not in ("return", "raise"):
+                raise Stopped("protocol", f"an unexpected message {op[:20]!r}")
             try:
+                codec.write_back(reply.get("arrays"))
                 if op == "return":
                     value = self.codec().decode(reply.get("value"))
                     codec.sync(reply.get("rngs"))
                     return value
             except wire.ProtocolError as exc:
                 raise StudentError("ProtocolError", f"what your code returned cannot be graded: {exc}") from None
-            if op == "raise":
-                raise student_error(reply.get("type"), reply.get("message"), reply.get("where", ""))
-            raise Stopped("protocol", f"an unexpected message {op[:20]!r}")
+            raise student_error(reply.get("type"), reply.get("message"), reply.get("where", ""))
 
     def _callback(self, message):
         """Run a grader callable the student's code called, and send back its result."""
@@ -250,14 +258,16 @@ class Session:
             args, kwargs = codec.decode(message.get("args")), codec.decode(message.get("kwargs"))
             if not isinstance(args, tuple) or not isinstance(kwargs, dict):
                 raise wire.ProtocolError("a malformed callback")
+            codec.snapshot()
             value = target(*args, **kwargs)
-            reply = {"op": "return", "value": self.codec().encode(value), "rngs": codec.states()}
+            out = self.codec()
+            reply = {"op": "return", "value": out.encode(value), "rngs": codec.states(), "arrays": codec.changed(out)}
         except wire.ProtocolError as exc:
             raise Stopped("protocol", str(exc)) from None
         except Exception as exc:  # the grader's own callable failed (an assert of the test, say): it counts
             if self.callback_error is None:
                 self.callback_error = exc
-            reply = {"op": "raise", "type": type(exc).__name__, "message": str(exc)[:2000]}
+            reply = {"op": "raise", "type": type(exc).__name__, "message": str(exc)[:2000], "arrays": []}
         self.send(reply)
 
     # --- the end -----------------------------------------------------------------

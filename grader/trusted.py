@@ -4,7 +4,9 @@ The namespace the hidden tests see is built from the *source* lab only:
 
 * every name a solution cell of the source defines (``mse_gradient``, ...) is a
   :class:`Proxy`: calling it calls the student's function in the sandbox, with
-  the arguments and the result crossing as plain data (:mod:`grader.wire`);
+  the arguments and the result crossing as plain data (:mod:`grader.wire`); array
+  arguments the student's function changes in place are changed here too, as in
+  one process (:meth:`grader.wire.Codec.write_back`);
 * the source's read-only cells run here, in order, unless they evaluate a
   student's name or a name such a cell defined (:func:`plan`): set-up and data
   cells run, self-check and figure cells that call the student's code do not;

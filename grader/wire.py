@@ -14,6 +14,9 @@ What may cross (:func:`encode` / :func:`decode`), and nothing else:
   (never object, string or structured dtypes), as raw little-endian bytes;
 * ``np.random.Generator`` on PCG64, as its state (the receiver draws from a copy and
   sends the final state back, see :class:`Codec`);
+* numpy arrays cross as copies, so after a call the receiver sends back the contents
+  of each array argument the call changed in place (:meth:`Codec.changed`), and the
+  sender copies them into its own arrays (:meth:`Codec.write_back`), as one process would;
 * references the *sender* hands out: ``{"$fn": id}`` (a callable the receiver may
   call back while the call that carried it runs), ``{"$obj": id}`` (a handle to an
   object of the student's), and ``{"$labs": ...}`` (a labs network, as its layer
@@ -27,7 +30,9 @@ builds only the values above, or raises :class:`ProtocolError`.
 import base64
 import json
 import math
+import os
 import struct
+import sys
 
 import numpy as np
 
@@ -59,7 +64,6 @@ def write_frame(fd, message):
 
 
 def _write_all(fd, data):
-    import os
     view = memoryview(data)
     while view:
         n = os.write(fd, view)
@@ -88,13 +92,14 @@ class Codec:
     receiver turns a reference back into something usable (a stub that calls back, a
     handle); without it, references are refused. ``generators``: every
     ``np.random.Generator`` met while encoding or decoding, in order, so that the final
-    states can travel back after the call (:meth:`states`, :meth:`sync`).
+    states can travel back after the call (:meth:`states`, :meth:`sync`). ``arrays``: every ndarray
+    met (but those rebuilt into a labs network or a Quadratic), in order, for :meth:`changed`.
     """
 
     def __init__(self, export=None, resolve=None, build_labs=None):
         self.export, self.resolve, self.build_labs = export, resolve, build_labs
-        self.generators = []
-        self._items = self._bytes = 0
+        self.generators, self.arrays, self._before = [], [], None
+        self._items = self._bytes = self._rebuilt = 0
 
     # encoding
     def encode(self, value, depth=0):
@@ -106,6 +111,7 @@ class Codec:
         if isinstance(value, (int, float)) and not isinstance(value, np.generic):
             return self._number(value)
         if isinstance(value, (np.ndarray, np.generic)):
+            self._met(value)
             return self._array(value)
         if isinstance(value, np.random.Generator):
             self.generators.append(value)
@@ -118,11 +124,11 @@ class Codec:
             if not all(isinstance(k, str) for k in value):
                 raise ProtocolError("only dicts with string keys can be sent")
             return {"$d": {k: self.encode(v, depth + 1) for k, v in value.items()}}
-        model = _labs_model(value, self, depth)
+        model = _labs_model(value, self, depth)  # its arrays, and a Quadratic's, are not in self.arrays
         if model is not None:
             return model
         if _quadratic_class() is not None and type(value) is _quadratic_class():
-            return {"$quad": [self.encode(value.A, depth + 1), self.encode(value.w_star, depth + 1)]}
+            return {"$quad": [self._array(value.A), self._array(value.w_star)]}
         ref = self.export(value) if self.export else None
         if ref is None:
             raise ProtocolError(f"a value of type {type(value).__name__} cannot be sent (only numbers, strings, "
@@ -183,18 +189,28 @@ class Codec:
             return float(payload)
         if tag in ("$nd", "$sc"):
             arr = self._decode_array(payload)
-            return arr if tag == "$nd" else arr[()]
+            return self._met(arr) if tag == "$nd" else arr[()]
         if tag == "$rng":
             gen = _make_rng(payload)
             self.generators.append(gen)
             return gen
-        if tag == "$quad" and isinstance(payload, list) and len(payload) == 2:
-            return _quadratic(*(self.decode(v, depth + 1) for v in payload))
-        if tag == "$labs" and self.build_labs is not None:
-            return self.build_labs(self._labs_layers(payload, depth))
+        if tag in ("$quad", "$labs"):
+            return self._rebuild(tag, payload, depth)
         if tag in ("$fn", "$obj") and self.resolve is not None and _is_id(payload):
             return self.resolve(tag, payload)
         raise ProtocolError(f"a value with an unknown or forbidden tag {tag[:20]!r}")
+
+    def _rebuild(self, tag, payload, depth):
+        """A Quadratic or a labs network, rebuilt from its values (its arrays are not arguments)."""
+        if not (self.build_labs if tag == "$labs" else isinstance(payload, list) and len(payload) == 2):
+            raise ProtocolError(f"a malformed or forbidden {tag}")
+        self._rebuilt += 1
+        try:
+            if tag == "$labs":
+                return self.build_labs(self._labs_layers(payload, depth))
+            return _quadratic(*(self.decode(v, depth + 1) for v in payload))
+        finally:
+            self._rebuilt -= 1
 
     def _decode_array(self, payload):
         if not (isinstance(payload, list) and len(payload) == 3 and isinstance(payload[0], str)
@@ -232,6 +248,42 @@ class Codec:
                 raise ProtocolError("a labs network with an unknown layer")
             layers.append([item[0]] + [self.decode(v, depth + 1) for v in item[1:]])
         return layers
+
+    # arrays changed in place
+    def _met(self, arr):
+        if isinstance(arr, np.ndarray) and not self._rebuilt:
+            self.arrays.append(arr)
+        return arr
+
+    def snapshot(self):
+        """Copy the arrays decoded so far: call it just before the call they are the arguments of."""
+        self._before = [a.copy() for a in self.arrays]
+
+    def changed(self, codec):
+        """``[[i, {"$nd": ...}], ...]``: each decoded array ``i`` the call changed (bitwise, same shape and
+        dtype) since :meth:`snapshot`, encoded by ``codec`` (the reply's, so the reply's caps hold)."""
+        return [[i, codec._array(a)] for i, (a, b) in enumerate(zip(self.arrays, self._before or []))
+                if a.shape == b.shape and a.dtype == b.dtype and a.tobytes() != b.tobytes()]
+
+    def write_back(self, changed):
+        """Copy what :meth:`changed` sent back into the arrays this codec encoded, and into nothing else.
+
+        All is checked before anything is written: ``[[i, {"$nd": ...}], ...]`` with distinct ``i`` of
+        arrays this codec sent, else ProtocolError. An item whose target is read-only, of another
+        shape, or of a dtype it does not cast to safely, is skipped.
+        """
+        if not isinstance(changed, list) or len(changed) > len(self.arrays):
+            raise ProtocolError("the arrays sent back do not match the arrays sent")
+        checker, updates = Codec(), {}
+        for item in changed:
+            if not (isinstance(item, list) and len(item) == 2 and _is_id(item[0]) and item[0] < len(self.arrays)
+                    and item[0] not in updates and isinstance(item[1], dict) and list(item[1]) == ["$nd"]):
+                raise ProtocolError("a malformed array sent back")
+            updates[item[0]] = checker._decode_array(item[1]["$nd"])
+        for i, new in updates.items():
+            target = self.arrays[i]
+            if target.flags.writeable and target.shape == new.shape and np.can_cast(new.dtype, target.dtype):
+                np.copyto(target, new, casting="safe")
 
     # generators
     def states(self):
@@ -282,7 +334,6 @@ def _make_rng(payload):
 
 def _labs_model(value, codec, depth):
     """``{"$labs": [[name, *values], ...]}`` for a labs.Sequential made of labs layers, else None."""
-    import sys
     layers_mod = sys.modules.get("labs.layers")
     seq = getattr(layers_mod, "Sequential", None)
     if seq is None or type(value) is not seq:
@@ -292,19 +343,14 @@ def _labs_model(value, codec, depth):
         name = type(layer).__name__
         if name not in LAYERS or type(layer) is not getattr(layers_mod, name, None):
             return None
-        if name == "Linear":
-            extra = [layer.W.value, layer.b.value]
-        elif name == "Dropout":
-            extra = [float(layer.p)]
-        else:
-            extra = []
-        described.append([name] + [codec.encode(v, depth + 1) for v in extra])
+        extra = [layer.W.value, layer.b.value] if name == "Linear" else [float(layer.p)] if name == "Dropout" else []
+        described.append([name] + [codec._array(v) if isinstance(v, np.ndarray) else codec.encode(v, depth + 1)
+                                   for v in extra])
     return {"$labs": described}
 
 
 def _quadratic_class():
     """labs' ``Quadratic`` cost (``C(w) = 1/2 (w - w*)^T A (w - w*)``), wherever labs keeps it, or None."""
-    import sys
     for name in ("labs.data", "labs.costs", "labs"):
         cls = getattr(sys.modules.get(name), "Quadratic", None)
         if cls is not None:

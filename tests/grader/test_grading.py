@@ -448,3 +448,36 @@ def test_a_task_done_without_the_work_gets_no_points_and_the_rest_keep_theirs(no
     others = [t for t in r.tests if t.test != failed]
     assert [t.status for t in others] == ["passed"] * len(others), [t.reason for t in others]
     assert r.points == r.max_points - lf.points(cell(SOURCES[NO_WORK[student][0]], failed)) > 0
+
+IN_PLACE = {  # lab -> (the solution cell, a version that changes its array argument in place, the test that sees it)
+    "lab06_softmax_cross_entropy": ("stable_softmax", "def stable_softmax(z):\n"
+                                    "    z -= np.max(z, axis=1, keepdims=True)\n    np.exp(z, out=z)\n"
+                                    "    z /= np.sum(z, axis=1, keepdims=True)\n    return z", "test_stable_softmax"),
+    "lab03_momentum": ("momentum_step", "def momentum_step(w, v, grad, lr, gamma):\n    v *= gamma\n"
+                       "    v += lr * grad\n    w -= v\n    return w, v", "test_momentum_step"),
+    "lab07_dropout_and_init": ("dropout_backward", "def dropout_backward(dout, mask):\n    dout *= mask\n"
+                               "    return dout", "test_dropout_backward"),
+}
+
+
+def test_a_function_that_changes_its_argument_in_place_loses_the_test_that_checks_it(tmp_path):
+    """The values are right, but the grader's arrays change as in one process: the in-place check fails.
+
+    The honest solution of each lab, graded in the same batch, keeps full marks.
+    """
+    for lab, (gid, code, _) in IN_PLACE.items():
+        write(student_notebook(lab), tmp_path / "in" / "honest" / f"{lab}.ipynb")
+
+        def mutate(nb, gid=gid, code=code):
+            cell(nb, gid).source = "import numpy as np\n\n" + code
+        write(student_notebook(lab, edit=mutate), tmp_path / "in" / "in_place" / f"{lab}.ipynb")
+    results = autograde(tmp_path / "in", LABS, tmp_path / "out", timeout=TIMEOUT, jobs=2, insecure=INSECURE,
+                        log=lambda line: None)
+    by_key = {(r.student, r.lab): r for r in results}
+    for lab, (_, _, test) in IN_PLACE.items():
+        honest, mutated = by_key[("honest", lab)], by_key[("in_place", lab)]
+        assert honest.points == honest.max_points > 0, [t.reason for t in honest.tests if t.status != "passed"]
+        failed = [t for t in mutated.tests if t.status != "passed"]
+        assert [t.test for t in failed] == [test], [(t.test, t.reason) for t in failed]
+        assert "in place" in failed[0].reason and failed[0].points == 0
+        assert mutated.points == mutated.max_points - failed[0].max_points

@@ -7,7 +7,7 @@ import pytest
 from grader_helpers import INSECURE, tiny_lab
 
 from grader import labformat as lf
-from grader import sandbox
+from grader import sandbox, wire
 from grader.session import CALLBACK_METHODS, Handle, Session, Stopped, StudentError, StudentNotImplementedError
 from grader.trusted import TrustedLab, plan, student_names
 
@@ -47,6 +47,25 @@ def fails(x):
 def weird():
     return np.array([object()], dtype=object)
 
+def scale_in_place(x, k=2):
+    x *= k
+
+def scale_copy(x, k=2):
+    return x * k
+
+def fill_nested(items, k=0):
+    items[0][...] = 1
+    items[1]["w"] += k
+
+def mutate_then_fail(x):
+    x[0] = -1
+    raise ValueError("after the change")
+
+def call_on_copy(f, x):
+    y = x.copy()
+    f(y)
+    return y
+
 class Counter:
     def __init__(self, start):
         self.count = start
@@ -54,6 +73,9 @@ class Counter:
     def add(self, k):
         self.count += k
         return self.count
+
+    def push(self, x):
+        x += self.count
 '''
 
 
@@ -61,7 +83,8 @@ def source_lab():
     """The tiny lab's source: one solution cell defining the names above (their bodies are irrelevant here)."""
     body = "\n".join(f"def {name}(*args):\n    # TODO: x\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION"
                      for name in ("double", "twice_double", "call_with", "swallow", "draw", "use_model", "poke", "todo",
-                                  "fails", "weird"))
+                                  "fails", "weird", "scale_in_place", "scale_copy", "fill_nested",
+                                  "mutate_then_fail", "call_on_copy"))
     klass = "class Counter:\n    def add(self):\n        # TODO: x\n        ### BEGIN SOLUTION\n        pass\n" \
             "        ### END SOLUTION"
     return tiny_lab(lf.solution_cell("s", body + "\n\n" + klass),
@@ -161,6 +184,31 @@ def test_the_students_exceptions_arrive_with_their_type_and_place(lab):
         lab.session.call("not_there", (), {}, {})
 
 
+def test_an_array_the_students_function_changes_in_place_changes_here_too(lab):
+    ns = run(lab, "x = np.arange(3.0)\nx_id = id(x)\nr = scale_in_place(x, k=3)")
+    assert ns["r"] is None and id(ns["x"]) == ns["x_id"] and ns["x"].tolist() == [0.0, 3.0, 6.0]
+    ns = run(lab, "x = np.arange(3.0)\nx_before = x.copy()\nr = scale_copy(x)")
+    assert ns["r"].tolist() == [0.0, 2.0, 4.0] and ns["x"].tobytes() == ns["x_before"].tobytes()
+
+
+def test_arrays_nested_in_lists_and_dicts_and_changed_before_an_exception_come_back(lab):
+    ns = run(lab, "a, w, keep = np.zeros(2), np.ones(2, np.float32), np.full(2, 7.0)\n"
+                  "fill_nested([a, {'w': w, 'keep': keep}], k=np.float32(2))")
+    assert ns["a"].tolist() == [1.0, 1.0] and ns["w"].tolist() == [3.0, 3.0] and ns["keep"].tolist() == [7.0, 7.0]
+    with pytest.raises(StudentError, match="after the change"):
+        run(lab, "x = np.ones(2)\nmutate_then_fail(x)")
+    assert lab.ns["x"].tolist() == [-1.0, 1.0]
+
+
+def test_methods_of_handles_and_callbacks_change_arrays_in_place_too(lab):
+    ns = run(lab, "c = Counter(5)\nv = np.zeros(2)\nc.push(v)")
+    assert ns["v"].tolist() == [5.0, 5.0]
+    ns = run(lab, "def _zero_first(y):\n    y[0] = 0\nr = call_on_copy(_zero_first, np.ones(3))")
+    assert ns["r"].tolist() == [0.0, 1.0, 1.0]  # the grader's callable changed the student's array
+
+
+# The tests below start sessions of their own on the same sandbox slot, and ending one can kill the module's
+# session, so every test that uses ``lab`` comes above.
 def test_a_disallowed_method_on_a_grader_object_ends_the_session():
     session = start([{"index": 0, "source": STUDENT}])
     try:
@@ -226,5 +274,52 @@ def test_processes_that_together_pass_the_memory_limit_end_the_session_with_the_
             session.ready()
         assert info.value.why == "memory" and time.monotonic() - t0 < 15
         assert info.value.detail == "the submission used more than 1 GiB of memory in total"
+    finally:
+        session.close()
+
+
+FORGER = """
+import numpy as np
+import wire
+
+FORGED = []
+_real_changed = wire.Codec.changed
+
+def _changed(self, codec):
+    return FORGED.pop() if FORGED else _real_changed(self, codec)
+
+wire.Codec.changed = _changed
+
+def forge(x, sent_back):
+    FORGED.append(sent_back)
+    return 1
+"""
+
+
+def _nd(value):
+    return wire.Codec().encode(np.asarray(value))
+
+
+@pytest.mark.parametrize("sent_back, refused", [
+    ([[0, _nd(np.full(5, 9.0))]], False),  # another shape: ignored
+    ([[0, _nd(np.full(2, 9.0, dtype=complex))]], False),  # no safe cast: ignored
+    ([[1, _nd(np.full(2, 9.0))]], True),  # no such argument: the grader's other arrays are out of reach
+    ([[0, _nd(np.full(2, 9.0))], [0, _nd(np.full(2, 8.0))]], True),  # twice
+    ([[0, [9.0, 9.0]]], True),  # not an array
+    ({"0": _nd(np.full(2, 9.0))}, True),  # not a list
+])
+def test_a_forged_write_back_changes_nothing_and_never_crashes_the_grader(sent_back, refused):
+    session = start([{"index": 0, "source": FORGER}])
+    try:
+        session.ready()
+        x, elsewhere = np.zeros(2), np.zeros(2)
+        session.call("forge", (elsewhere, []), {}, {})  # an array of an earlier call
+        if refused:
+            with pytest.raises(StudentError, match="ProtocolError"):
+                session.call("forge", (x, sent_back), {}, {})
+        else:
+            assert session.call("forge", (x, sent_back), {}, {}) == 1
+        assert x.tolist() == [0.0, 0.0] and elsewhere.tolist() == [0.0, 0.0]
+        assert session.call("forge", (x, []), {}, {}) == 1  # the session goes on
     finally:
         session.close()

@@ -154,3 +154,86 @@ def test_a_quadratic_crosses_by_value():
     q = labs.data.narrow_valley(kappa=4.0, angle=0.3)
     copy = roundtrip(q)
     assert type(copy) is type(q) and np.array_equal(copy.A, q.A) and copy.kappa == pytest.approx(q.kappa)
+
+
+def _call(args, fn):
+    """``fn(*args)`` on the receiver's copies, as the runner does; return (sender codec, the changes sent back)."""
+    sender, receiver = wire.Codec(), wire.Codec()
+    theirs = receiver.decode(json.loads(json.dumps(sender.encode(args))))
+    receiver.snapshot()
+    fn(*theirs)
+    return sender, json.loads(json.dumps(receiver.changed(wire.Codec())))
+
+
+def test_arrays_a_call_changes_in_place_are_copied_back_and_others_are_not_sent():
+    x, y, nested = np.arange(4.0), np.arange(3), [np.ones(2), {"k": (np.zeros(2, np.float32),)}]
+    untouched = np.array([np.nan, -0.0, 1.0])
+    before = [a.copy() for a in (y, untouched)]
+
+    def mutate(a, b, c, d):
+        a *= 2
+        c[0][0] = 5.0
+        c[1]["k"][0][1] = 7.0
+        d[...] = d  # writes, but the same bits: nothing to send
+    sender, changed = _call((x, y, nested, untouched), mutate)
+    assert [i for i, _ in changed] == [0, 2, 3]  # x, nested[0], nested[1]["k"][0]; y and untouched unchanged
+    sender.write_back(changed)
+    assert list(x) == [0.0, 2.0, 4.0, 6.0] and list(nested[0]) == [5.0, 1.0]
+    assert list(nested[1]["k"][0]) == [0.0, 7.0] and nested[1]["k"][0].dtype == np.float32
+    assert all(a.tobytes() == b.tobytes() for a, b in zip((y, untouched), before))  # bitwise the same
+
+
+def test_a_view_passed_as_argument_changes_its_base_as_in_one_process():
+    base = np.zeros((2, 3))
+    sender, changed = _call((base[:, 1],), lambda v: v.fill(1.0))
+    sender.write_back(changed)
+    assert base.tolist() == [[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]
+
+
+def test_arrays_inside_a_network_or_a_quadratic_are_never_written_back():
+    net = labs.Sequential(labs.Linear(2, 2, rng=np.random.default_rng(0)))
+    sender = wire.Codec()
+    wire.Codec(build_labs=wire.build_labs).decode(json.loads(json.dumps(sender.encode((net, np.ones(1))))))
+    assert len(sender.arrays) == 1 and sender.arrays[0].shape == (1,)
+
+
+def _nd(value):
+    return wire.Codec().encode(np.asarray(value))
+
+
+@pytest.mark.parametrize("forged", [
+    None, {"0": _nd([9.0, 9.0])}, [[1, _nd([9.0, 9.0])]], [[-1, _nd([9.0, 9.0])]], [[True, _nd([9.0, 9.0])]],
+    [["0", _nd([9.0, 9.0])]], [[0, _nd([9.0, 9.0])], [0, _nd([9.0, 9.0])]], [[0, [9.0, 9.0]]],
+    [[0, _nd([9.0, 9.0]), "extra"]], [[0, wire.Codec().encode(np.float64(9.0))]], [[0, {"$nd": ["<f8", [2], "!!"]}]],
+    [[0, {"$nd": _nd([9.0, 9.0])["$nd"], "$d": {}}]], [[0, {"$obj": 1}]],
+])
+def test_a_forged_write_back_is_refused_and_changes_nothing(forged):
+    mine, other = np.zeros(2), np.zeros(2)
+    wire.Codec().encode(other)  # an array of another call: no index reaches it
+    sender = wire.Codec()
+    sender.encode((mine,))
+    with pytest.raises(wire.ProtocolError):
+        sender.write_back(forged)
+    assert mine.tolist() == [0.0, 0.0] and other.tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("sent_back", [
+    [9.0, 9.0, 9.0],  # another shape
+    np.array([[9.0, 9.0]]),  # same size, another shape
+    np.array([9.0, 9.0], dtype=np.complex128),  # no safe cast to float64
+])
+def test_a_write_back_that_does_not_fit_the_array_is_ignored(sent_back):
+    mine = np.zeros(2)
+    sender = wire.Codec()
+    sender.encode([mine])
+    sender.write_back([[0, _nd(sent_back)]])
+    assert mine.tolist() == [0.0, 0.0]
+
+
+def test_a_read_only_array_is_not_written_back():
+    mine = np.zeros(2)
+    mine.flags.writeable = False
+    sender = wire.Codec()
+    sender.encode(mine)
+    sender.write_back([[0, _nd([9.0, 9.0])]])
+    assert mine.tolist() == [0.0, 0.0]
