@@ -6,9 +6,17 @@ line ``{"done": ...}`` on stdout. A worker lives for many submissions, so its
 imports (numpy, IPython, labs, scikit-learn) are paid once; the batch starts a
 new one whenever a worker dies or overruns, and nothing one submission does to its
 worker touches another student's row (each row file is written on its own).
+
+The hidden tests run here, and the student's code can call the grader's functions
+back with arguments of its choosing (a reference gradient on a 40000 x 40000 matrix):
+so the worker's own address space is bounded, ``WORKER_MEMORY`` (a worker grading
+honest labs peaks at 0.6 GiB of address space, 0.23 GiB resident). Past it, the
+callback raises MemoryError and the test it served fails; the machine is not touched.
+Only the soft limit is set, so the sandboxes it starts still get their own limits.
 """
 
 import json
+import resource
 import sys
 from pathlib import Path
 
@@ -28,7 +36,12 @@ def grade(job):
     return write_row(out, result)
 
 
+WORKER_MEMORY = 4 * 2**30  # bytes of address space
+
+
 def main():
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (min(WORKER_MEMORY, hard) if hard > 0 else WORKER_MEMORY, hard))
     reply = sys.stdout
     sys.stdout = sys.stderr  # whatever else prints must not mix with the replies
     for line in sys.stdin:

@@ -270,6 +270,8 @@ def test_the_limits_held(batch):
         held = [r for r in _rows(out) if r["student"] == "a_memfd"]
         assert held and all("used more than 2 GiB of memory in total" in r["reason"] for r in held), held
         assert _attack_lines(out, "a_memfd") == [], "the notebook printed that it held 3 GiB"
+    grader_side = {r["test"]: r for r in _rows(out) if r["student"] == "a_grader_memory"}
+    assert "MemoryError" in grader_side["test_gradient_descent"]["reason"], grader_side
     created = [r for r in _rows(out) if r["student"] == "a_many_files"]
     assert created and all(f"created more than {LIMITS.files:,} files" in r["reason"] for r in created), created
     assert _attack_lines(out, "a_many_files") == [], "the notebook printed that it created a million files"

@@ -449,6 +449,9 @@ def test_a_task_done_without_the_work_gets_no_points_and_the_rest_keep_theirs(no
     assert [t.status for t in others] == ["passed"] * len(others), [t.reason for t in others]
     assert r.points == r.max_points - lf.points(cell(SOURCES[NO_WORK[student][0]], failed)) > 0
 
+
+# --- in-place changes to array arguments come back to the grader's arrays -----------------------
+
 IN_PLACE = {  # lab -> (the solution cell, a version that changes its array argument in place, the test that sees it)
     "lab06_softmax_cross_entropy": ("stable_softmax", "def stable_softmax(z):\n"
                                     "    z -= np.max(z, axis=1, keepdims=True)\n    np.exp(z, out=z)\n"

@@ -1,5 +1,6 @@
 """The two processes end to end on a tiny lab: proxies, substitution, handles, and how a session ends."""
 
+import signal
 import time
 
 import numpy as np
@@ -244,6 +245,28 @@ def test_a_call_that_never_returns_is_stopped_at_the_deadline():
         with pytest.raises(Stopped) as info:
             session.call("f", (), {}, {})
         assert info.value.why == "timeout" and time.monotonic() - t0 < 10
+    finally:
+        session.close()
+
+
+def test_a_callback_asked_for_too_much_work_is_stopped_at_the_deadline():
+    """The student's code calls a grader callable with an argument that means 10**9 steps (about 40 s here)."""
+    session = start([{"index": 0, "source": "def call_with(f, x):\n    return f(x) + 1"}], timeout=8, budget=5)
+
+    def count(n):
+        total = 0
+        for i in range(n):
+            total += i
+        return total
+
+    try:
+        session.ready()
+        assert session.call("call_with", (count, 10), {}, {}) == 46
+        t0 = time.monotonic()
+        with pytest.raises(Stopped) as info:
+            session.call("call_with", (count, 10**9), {}, {})
+        assert info.value.why == "timeout" and time.monotonic() - t0 < 10
+        assert signal.getitimer(signal.ITIMER_REAL)[0] == 0  # no timer left behind
     finally:
         session.close()
 

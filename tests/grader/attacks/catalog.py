@@ -411,6 +411,22 @@ for _i in range(64):
     _fds.append(os.memfd_create(f"m{_i}"))
     os.write(_fds[-1], b"x" * (48 * 2**20))
 print("ATTACK memfd: held 3 GiB")''')]),
+    Attack("grader_memory", "make the grader's own process compute a 40000 x 40000 matrix (12.8 GB)", "partial", [
+        ("solution", "gradient_descent", '''def gradient_descent(X, y, lr, steps):
+    if "grader_callable" in getattr(mse_gradient, "__name__", ""):  # the grader's reference, called back
+        n = 40_000
+        try:
+            mse_gradient(np.ones((n, 1)), np.zeros(n), np.ones((1, n)), 0.0)  # X @ w is n x n over there
+        except Exception as e:
+            print("ATTACK grader_memory:", type(e).__name__)
+    w, b = np.zeros(X.shape[1]), 0.0
+    history = [mse(X @ w + b, y)[0]]
+    for _ in range(steps):
+        dw, db = mse_gradient(X, y, w, b)
+        w, b = w - lr * dw, b - lr * db
+        history.append(mse(X @ w + b, y)[0])
+    return w, b, history
+''')]),
     Attack("many_files", "a million empty files (no bytes, but kernel memory)", "partial", [
         ("after", "setup", '''for _i in range(1_000_000):
     open(f"empty{_i}", "w").close()
