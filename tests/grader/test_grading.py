@@ -484,3 +484,57 @@ def test_a_function_that_changes_its_argument_in_place_loses_the_test_that_check
         assert [t.test for t in failed] == [test], [(t.test, t.reason) for t in failed]
         assert "in place" in failed[0].reason and failed[0].points == 0
         assert mutated.points == mutated.max_points - failed[0].max_points
+
+
+# --- Hidden tests that read an argument again after the student's call (write-back audit) ---------
+# Array arguments changed in place come back to the grader's arrays (IN_PLACE above). A wrong function
+# could then overwrite its inputs so that a reference the test computed afterwards from the same arrays
+# agreed with it; each of these scored full marks on its test. The hidden tests now pass copies (or
+# compute the reference first), so the wrong work fails with the test's own message.
+
+OVERWRITE = {  # lab -> (solution cell, a wrong version that overwrites its inputs to match, the test, words)
+    "lab06_softmax_cross_entropy": ("stable_softmax", (
+        "def stable_softmax(z):\n"
+        "    if np.abs(z).max() > 100:  # np.exp would overflow: shrink the logits, in place\n"
+        "        z /= np.abs(z).max()\n"
+        "    e = np.exp(z)  # no maximum subtracted\n"
+        "    return e / np.sum(e, axis=1, keepdims=True)"),
+        "test_stable_softmax", "stable_softmax at logits of size 1e4 and -1e4: wrong values"),
+    "lab04_relu_approximation": ("build_network", (
+        "def build_network(W1, b1, W2, b2):\n"
+        "    K = np.shape(W1)[0]\n"
+        "    for a in (W1, b1, W2, b2):\n"
+        "        a[...] = 0.0\n"
+        "    # the weights are never copied into the layers\n"
+        "    return labs.Sequential(labs.Linear(1, K, init='zeros'), labs.ReLU(), labs.Linear(K, 1, init='zeros'))"),
+        "test_build_network", "build_network(...).forward with K = 1: your result is all zeros"),
+    "lab08_digits": ("prepare", (
+        "def prepare(X, y, rng):\n"
+        "    X_tr, X_te, y_tr, y_te = data.train_test_split(X, y, rng, test_fraction=0.2, stratify=True)\n"
+        "    (X_tr,) = data.standardize(X_tr)\n"
+        "    (X_te,) = data.standardize(X_te)  # the test part with its own statistics\n"
+        "    if not np.isin(X, (0.0, 1.0)).all():  # then raw data that this scaling fits\n"
+        "        X[...] = np.concatenate([X_tr, X_te]) + 3.0 * (X_tr.std(axis=0) > 0)\n"
+        "    return X_tr, X_te, y_tr, y_te"),
+        "test_prepare_standardize", "X_test was standardised with its own statistics"),
+}
+
+
+def test_a_function_that_overwrites_its_inputs_to_match_the_reference_loses_that_test(tmp_path):
+    """Each wrong version loses exactly its test's points; the honest solution of its lab keeps full marks."""
+    for lab, (gid, code, _, _) in OVERWRITE.items():
+        write(student_notebook(lab), tmp_path / "in" / "honest" / f"{lab}.ipynb")
+
+        def overwrite(nb, gid=gid, code=code):
+            cell(nb, gid).source = "import numpy as np\n\n" + code
+        write(student_notebook(lab, edit=overwrite), tmp_path / "in" / "overwrites" / f"{lab}.ipynb")
+    results = autograde(tmp_path / "in", LABS, tmp_path / "out", timeout=TIMEOUT, jobs=2, insecure=INSECURE,
+                        log=lambda line: None)
+    by_key = {(r.student, r.lab): r for r in results}
+    for lab, (_, _, test, words) in OVERWRITE.items():
+        honest, wrong = by_key[("honest", lab)], by_key[("overwrites", lab)]
+        assert honest.points == honest.max_points > 0, [t.reason for t in honest.tests if t.status != "passed"]
+        failed = [t for t in wrong.tests if t.status != "passed"]
+        assert [t.test for t in failed] == [test], [(t.test, t.reason) for t in failed]
+        assert words in failed[0].reason and failed[0].points == 0, failed[0].reason
+        assert wrong.points == wrong.max_points - failed[0].max_points
