@@ -406,101 +406,43 @@ NEAREST_NEIGHBOUR = """class _KNN:
     forward = __call__ = predict
 """
 
-NO_WORK = {  # student -> (lab, solution cell, its source); every other solution cell is solved
-    "nw_fake_fit": (LAB1, "fit_diabetes", FAKE_FIT_DIABETES),
+# --- Array arguments changed in place come back to the grader's arrays -------------------------
+# So the hidden tests' "does not change its input" checks fail for a function that does (in_place_*).
+# And a wrong function can no longer overwrite its inputs so that a reference computed afterwards from
+# the same arrays agrees with it (overwrites_*: each scored full marks on its test before the hidden
+# tests passed copies).
+
+NP = "import numpy as np\n\n"
+
+ONE_TASK_WRONG = {  # student -> (lab, solution cell, its source, the one test it fails, words of the reason)
+    "nw_fake_fit": (LAB1, "fit_diabetes", FAKE_FIT_DIABETES, "test_fit_diabetes",
+                    "fit_diabetes must run gradient_descent on the X and y it was given, unchanged; "
+                    "it ran on another X and another y"),
     "nw_knn_spirals": ("lab06_softmax_cross_entropy", "train_spirals", NEAREST_NEIGHBOUR + (
         "def train_spirals(X, y, rng):\n"
         "    softmax_cross_entropy(np.zeros((len(y), 3)), y)  # a call, so that the test sees one\n"
-        "    return _KNN(X, y, 3), None\n")),
+        "    return _KNN(X, y, 3), None\n"), "test_train_spirals",
+        "train_spirals must return the network it trained, the labs.Sequential that mlp made"),
     "nw_knn_digits": ("lab08_digits", "build_and_train", NEAREST_NEIGHBOUR + (
         "def build_and_train(X_train, y_train, rng):\n"
-        "    return _KNN(X_train, y_train, 10)\n")),
-}
-
-
-@pytest.fixture(scope="module")
-def no_work(tmp_path_factory):
-    """Grade the three submissions of NO_WORK in one batch."""
-    root = tmp_path_factory.mktemp("no_work")
-    for student, (lab, gid, source) in NO_WORK.items():
-        def edit(nb, gid=gid, source=source):
-            cell(nb, gid).source = source
-        write(student_notebook(lab, edit=edit), root / student / f"{lab}.ipynb")
-    results = autograde(root, LABS, tmp_path_factory.mktemp("no_work_grades"), timeout=TIMEOUT, jobs=1,
-                        insecure=INSECURE, log=lambda *a: None)
-    return {r.student: r for r in results}
-
-
-@pytest.mark.parametrize("student, failed, words", [
-    ("nw_fake_fit", "test_fit_diabetes",
-     "fit_diabetes must run gradient_descent on the X and y it was given, unchanged; "
-     "it ran on another X and another y"),
-    ("nw_knn_spirals", "test_train_spirals",
-     "train_spirals must return the network it trained, the labs.Sequential that mlp made"),
-    ("nw_knn_digits", "test_build_and_train",
-     "build_and_train must return the network it trained, a labs.Sequential as labs.mlp makes it"),
-])
-def test_a_task_done_without_the_work_gets_no_points_and_the_rest_keep_theirs(no_work, student, failed, words):
-    r = no_work[student]
-    assert r.status == "graded", r.notes
-    by_test = {t.test: t for t in r.tests}
-    assert by_test[failed].status == "failed" and words in by_test[failed].reason, by_test[failed].reason
-    others = [t for t in r.tests if t.test != failed]
-    assert [t.status for t in others] == ["passed"] * len(others), [t.reason for t in others]
-    assert r.points == r.max_points - lf.points(cell(SOURCES[NO_WORK[student][0]], failed)) > 0
-
-
-# --- in-place changes to array arguments come back to the grader's arrays -----------------------
-
-IN_PLACE = {  # lab -> (the solution cell, a version that changes its array argument in place, the test that sees it)
-    "lab06_softmax_cross_entropy": ("stable_softmax", "def stable_softmax(z):\n"
-                                    "    z -= np.max(z, axis=1, keepdims=True)\n    np.exp(z, out=z)\n"
-                                    "    z /= np.sum(z, axis=1, keepdims=True)\n    return z", "test_stable_softmax"),
-    "lab03_momentum": ("momentum_step", "def momentum_step(w, v, grad, lr, gamma):\n    v *= gamma\n"
-                       "    v += lr * grad\n    w -= v\n    return w, v", "test_momentum_step"),
-    "lab07_dropout_and_init": ("dropout_backward", "def dropout_backward(dout, mask):\n    dout *= mask\n"
-                               "    return dout", "test_dropout_backward"),
-}
-
-
-def test_a_function_that_changes_its_argument_in_place_loses_the_test_that_checks_it(tmp_path):
-    """The values are right, but the grader's arrays change as in one process: the in-place check fails.
-
-    The honest solution of each lab, graded in the same batch, keeps full marks.
-    """
-    for lab, (gid, code, _) in IN_PLACE.items():
-        write(student_notebook(lab), tmp_path / "in" / "honest" / f"{lab}.ipynb")
-
-        def mutate(nb, gid=gid, code=code):
-            cell(nb, gid).source = "import numpy as np\n\n" + code
-        write(student_notebook(lab, edit=mutate), tmp_path / "in" / "in_place" / f"{lab}.ipynb")
-    results = autograde(tmp_path / "in", LABS, tmp_path / "out", timeout=TIMEOUT, jobs=2, insecure=INSECURE,
-                        log=lambda line: None)
-    by_key = {(r.student, r.lab): r for r in results}
-    for lab, (_, _, test) in IN_PLACE.items():
-        honest, mutated = by_key[("honest", lab)], by_key[("in_place", lab)]
-        assert honest.points == honest.max_points > 0, [t.reason for t in honest.tests if t.status != "passed"]
-        failed = [t for t in mutated.tests if t.status != "passed"]
-        assert [t.test for t in failed] == [test], [(t.test, t.reason) for t in failed]
-        assert "in place" in failed[0].reason and failed[0].points == 0
-        assert mutated.points == mutated.max_points - failed[0].max_points
-
-
-# --- Hidden tests that read an argument again after the student's call (write-back audit) ---------
-# Array arguments changed in place come back to the grader's arrays (IN_PLACE above). A wrong function
-# could then overwrite its inputs so that a reference the test computed afterwards from the same arrays
-# agreed with it; each of these scored full marks on its test. The hidden tests now pass copies (or
-# compute the reference first), so the wrong work fails with the test's own message.
-
-OVERWRITE = {  # lab -> (solution cell, a wrong version that overwrites its inputs to match, the test, words)
-    "lab06_softmax_cross_entropy": ("stable_softmax", (
+        "    return _KNN(X_train, y_train, 10)\n"), "test_build_and_train",
+        "build_and_train must return the network it trained, a labs.Sequential as labs.mlp makes it"),
+    "in_place_softmax": ("lab06_softmax_cross_entropy", "stable_softmax", NP + (
+        "def stable_softmax(z):\n    z -= np.max(z, axis=1, keepdims=True)\n    np.exp(z, out=z)\n"
+        "    z /= np.sum(z, axis=1, keepdims=True)\n    return z"), "test_stable_softmax", "in place"),
+    "in_place_momentum": ("lab03_momentum", "momentum_step", NP + (
+        "def momentum_step(w, v, grad, lr, gamma):\n    v *= gamma\n    v += lr * grad\n    w -= v\n"
+        "    return w, v"), "test_momentum_step", "in place"),
+    "in_place_dropout": ("lab07_dropout_and_init", "dropout_backward", NP + (
+        "def dropout_backward(dout, mask):\n    dout *= mask\n    return dout"), "test_dropout_backward", "in place"),
+    "overwrites_softmax": ("lab06_softmax_cross_entropy", "stable_softmax", NP + (
         "def stable_softmax(z):\n"
         "    if np.abs(z).max() > 100:  # np.exp would overflow: shrink the logits, in place\n"
         "        z /= np.abs(z).max()\n"
         "    e = np.exp(z)  # no maximum subtracted\n"
         "    return e / np.sum(e, axis=1, keepdims=True)"),
         "test_stable_softmax", "stable_softmax at logits of size 1e4 and -1e4: wrong values"),
-    "lab04_relu_approximation": ("build_network", (
+    "overwrites_network": ("lab04_relu_approximation", "build_network", NP + (
         "def build_network(W1, b1, W2, b2):\n"
         "    K = np.shape(W1)[0]\n"
         "    for a in (W1, b1, W2, b2):\n"
@@ -508,7 +450,7 @@ OVERWRITE = {  # lab -> (solution cell, a wrong version that overwrites its inpu
         "    # the weights are never copied into the layers\n"
         "    return labs.Sequential(labs.Linear(1, K, init='zeros'), labs.ReLU(), labs.Linear(K, 1, init='zeros'))"),
         "test_build_network", "build_network(...).forward with K = 1: your result is all zeros"),
-    "lab08_digits": ("prepare", (
+    "overwrites_prepare": ("lab08_digits", "prepare", NP + (
         "def prepare(X, y, rng):\n"
         "    X_tr, X_te, y_tr, y_te = data.train_test_split(X, y, rng, test_fraction=0.2, stratify=True)\n"
         "    (X_tr,) = data.standardize(X_tr)\n"
@@ -520,21 +462,28 @@ OVERWRITE = {  # lab -> (solution cell, a wrong version that overwrites its inpu
 }
 
 
-def test_a_function_that_overwrites_its_inputs_to_match_the_reference_loses_that_test(tmp_path):
-    """Each wrong version loses exactly its test's points; the honest solution of its lab keeps full marks."""
-    for lab, (gid, code, _, _) in OVERWRITE.items():
-        write(student_notebook(lab), tmp_path / "in" / "honest" / f"{lab}.ipynb")
+@pytest.fixture(scope="module")
+def one_task_wrong(tmp_path_factory):
+    """Grade the submissions of ONE_TASK_WRONG in one batch: each is its lab's solution but for one cell.
 
-        def overwrite(nb, gid=gid, code=code):
-            cell(nb, gid).source = "import numpy as np\n\n" + code
-        write(student_notebook(lab, edit=overwrite), tmp_path / "in" / "overwrites" / f"{lab}.ipynb")
-    results = autograde(tmp_path / "in", LABS, tmp_path / "out", timeout=TIMEOUT, jobs=2, insecure=INSECURE,
-                        log=lambda line: None)
-    by_key = {(r.student, r.lab): r for r in results}
-    for lab, (_, _, test, words) in OVERWRITE.items():
-        honest, wrong = by_key[("honest", lab)], by_key[("overwrites", lab)]
-        assert honest.points == honest.max_points > 0, [t.reason for t in honest.tests if t.status != "passed"]
-        failed = [t for t in wrong.tests if t.status != "passed"]
-        assert [t.test for t in failed] == [test], [(t.test, t.reason) for t in failed]
-        assert words in failed[0].reason and failed[0].points == 0, failed[0].reason
-        assert wrong.points == wrong.max_points - failed[0].max_points
+    (Each lab's untouched solution scores full marks in ``batch``: test_every_solution_scores_full_marks.)
+    """
+    root = tmp_path_factory.mktemp("one_task_wrong")
+    for student, (lab, gid, source, _, _) in ONE_TASK_WRONG.items():
+        def edit(nb, gid=gid, source=source):
+            cell(nb, gid).source = source
+        write(student_notebook(lab, edit=edit), root / student / f"{lab}.ipynb")
+    results = autograde(root, LABS, tmp_path_factory.mktemp("one_task_wrong_grades"), timeout=TIMEOUT, jobs=2,
+                        insecure=INSECURE, log=lambda *a: None)
+    return {r.student: r for r in results}
+
+
+@pytest.mark.parametrize("student", list(ONE_TASK_WRONG))
+def test_a_task_done_wrong_loses_exactly_its_test_and_the_rest_keep_their_points(one_task_wrong, student):
+    lab, _, _, failed, words = ONE_TASK_WRONG[student]
+    r = one_task_wrong[student]
+    assert r.status == "graded", r.notes
+    wrong = [t for t in r.tests if t.status != "passed"]
+    assert [t.test for t in wrong] == [failed], [(t.test, t.reason) for t in wrong]
+    assert words in wrong[0].reason and wrong[0].points == 0, wrong[0].reason
+    assert r.points == r.max_points - lf.points(cell(SOURCES[lab], failed)) > 0
